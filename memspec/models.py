@@ -34,13 +34,20 @@ NODE_WEIGHTS: frozenset[WeightKind] = frozenset({"pressure", "concentration"})
 
 # A span travels with each model for error messages, but it is not part of
 # what the model means: it is left out of equality and of serialisation.
-SpanField = Annotated[
-    Span | None, Field(default=None, exclude=True, repr=False, compare=False)
-]
+SpanField = Annotated[Span | None, Field(default=None, exclude=True, repr=False)]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid")
+
+    def __eq__(self, other: object) -> bool:
+        # Two models are equal when they mean the same thing, wherever they
+        # were written: spans and file paths are left out.
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class Device(Model):
@@ -171,8 +178,8 @@ class Spec(Model):
     task: Task
     simulation: Simulation = Field(default_factory=Simulation)
     training: Training = Field(default_factory=Training)
-    path: str | None = Field(default=None, exclude=True, compare=False)
-    source: str | None = Field(default=None, exclude=True, repr=False, compare=False)
+    path: str | None = Field(default=None, exclude=True)
+    source: str | None = Field(default=None, exclude=True, repr=False)
 
     def node(self, name: str) -> Node:
         return next(n for n in self.nodes if n.name == name)

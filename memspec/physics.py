@@ -40,7 +40,9 @@ from memspec.models import Device
 _SERIES_TERMS = 9
 _SERIES_RADIUS = 0.05  # |a| below which phi is summed from its series
 _GL_ORDER = 8
-_GRADING = 10.0 ** -np.arange(1, 9)  # panel edges 1e-1 ... 1e-8 from each end
+# Panel edges at 1e-1, 10^-1.5, ..., 1e-6 from each end. Against 30-digit
+# quadrature this keeps g_inf / g0 within 3e-11 for |Pe| up to 5000.
+_GRADING = 10.0 ** -(np.arange(2, 13) / 2)
 
 
 def _quadrature() -> tuple[np.ndarray, np.ndarray]:
@@ -112,8 +114,11 @@ class Channels:
         """Pe per volt of dV, from electro-osmotic flow Q_V."""
         d = self.device
         # Q_V L / (D pi Rt^2) with Q_V = -pi Rb Rt eps psi0 dV / (L eta)
-        return -self.base_radius * d.permittivity * d.wall_potential / (
-            d.viscosity * d.diffusivity * self.tip_radius
+        return (
+            -self.base_radius
+            * d.permittivity
+            * d.wall_potential
+            / (d.viscosity * d.diffusivity * self.tip_radius)
         )
 
     @property
@@ -164,25 +169,24 @@ def _profiles(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     small = np.abs(a) < _SERIES_RADIUS
     big = np.where(small, 1.0, a)  # keeps the direct branch away from 0/0
 
-    # Direct forms. For a > 0 the ratio is rewritten with exp(a (u - 1)) <= 1.
+    # Direct forms, written with m = -|a| <= 0 so that nothing large and
+    # positive is exponentiated. For a > 0, I = e^{a (u - 1)} expm1(m u) / expm1(m).
     positive = big > 0
-    neg_a = np.where(positive, -big, big)
-    ratio = np.expm1(neg_a * u) / np.expm1(neg_a)
+    m = -np.abs(big)
+    ratio = np.expm1(m * u) / np.expm1(m)
     shift = np.exp(np.where(positive, big * (u - 1), 0.0))
     profile = np.where(positive, shift * ratio, ratio)
     # dI/da = (u e^{au} - I e^a) / expm1(a), rescaled by e^{-a} when a > 0.
     d_profile = np.where(
         positive,
-        (u * shift - profile) / -np.expm1(-big),
-        (u * np.exp(neg_a * u) - profile * np.exp(neg_a)) / np.expm1(neg_a),
+        (u * shift - profile) / -np.expm1(m),
+        (u * np.exp(m * u) - profile * np.exp(m)) / np.expm1(m),
     )
     phi = (u - profile) / big
     d_phi = -(d_profile + phi) / big
 
     # Series near a = 0.
-    powers = np.where(small, a, 0.0)[..., None, :] ** np.arange(_SERIES_TERMS)[
-        :, None
-    ]
+    powers = np.where(small, a, 0.0)[..., None, :] ** np.arange(_SERIES_TERMS)[:, None]
     phi_s = np.sum(_PHI_SERIES * powers, axis=-2)
     k = np.arange(1, _SERIES_TERMS)[:, None]
     d_phi_s = np.sum(k * _PHI_SERIES[1:] * powers[..., :-1, :], axis=-2)
