@@ -388,3 +388,11 @@ def _check_training(spec: Spec, where: Locations, diag: Diagnostics):
             diag.error(f"{prop.kind} is trained twice", where.get(prop, "kind"))
         seen.add(prop.kind)
         _check_trained(spec, prop, where, diag)
+    for kind in spec.training.weights or []:
+        if kind not in seen:
+            diag.error(
+                f"training weights lists {kind}, but no 'train {kind}' block "
+                "sets its rate",
+                where.get(spec.training, "weights"),
+                hint=f"add 'train {kind} {{ rate = ... }}'",
+            )

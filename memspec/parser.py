@@ -114,6 +114,19 @@ def _names(value: Value, key: str) -> list[str]:
     return [item.text for item in items]
 
 
+def _kinds(value: Value, key: str) -> list[str]:
+    names = _names(value, key)
+    for item in _as_list(value):
+        if item.text not in WEIGHT_KINDS:
+            raise _Bad(
+                f"unknown weight kind '{item.text}'"
+                + did_you_mean(item.text, WEIGHT_KINDS),
+                item.span,
+                hint=f"the weight kinds are {', '.join(WEIGHT_KINDS)}",
+            )
+    return names
+
+
 def _range(unit: str, optional: bool = False) -> Reader:
     def read(value: Value, key: str) -> tuple[float | None, float | None]:
         example = f"'1 {unit} .. 4 {unit}'"
@@ -177,6 +190,7 @@ TRAINING = {
     "gradient": Key("gradient", _choice(_choices(Training, "gradient"))),
     "optimizer": Key("optimizer", _choice(_choices(Training, "optimizer"))),
     "momentum": Key("momentum", _number("")),
+    "weights": Key("weights", _kinds),
 }
 REGRESSION = {
     "slope": Key("slope", _number("")),
