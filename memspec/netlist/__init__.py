@@ -1,0 +1,1 @@
+"""Netlists that take a memristor network to other simulators."""
