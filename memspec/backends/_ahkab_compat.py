@@ -22,6 +22,11 @@ touch other libraries only while ahkab is being imported:
   solution). Inside ahkab's modules the global name `float` is rebound to a
   function that unwraps such arrays first. `ahkab.netlist_parser` keeps the
   builtin, because it uses `float` as a type token (`rtype == float`).
+- **`numpy.linalg.linalg`.** numpy 2 made that module private, but
+  `ahkab.dc_analysis` and `ahkab.dc_guess` catch a singular matrix as
+  `np.linalg.linalg.LinAlgError`; without it the `except` clause itself fails.
+  In those two modules only, `np` is rebound to a view of numpy that adds the
+  old alias.
 
 Not shimmed, because memspec never runs them: `.ac` (uses `np.complex`) and
 the Gear transient integrator (imports `scipy.misc.factorial`).
@@ -64,6 +69,9 @@ _FLOAT_MODULES = (
     "ahkab.utilities",
 )
 
+# ahkab modules that catch `np.linalg.linalg.LinAlgError`.
+_LINALG_MODULES = ("ahkab.dc_analysis", "ahkab.dc_guess")
+
 _lock = threading.Lock()
 _ahkab: types.ModuleType | None = None
 
@@ -97,6 +105,9 @@ def _import_patched() -> types.ModuleType:
         module = sys.modules.get(name)
         if module is not None:
             module.float = _scalar_float  # shadows the builtin in that module only
+    if not hasattr(np.linalg, "linalg"):
+        for name in _LINALG_MODULES:
+            sys.modules[name].np = _numpy_with_linalg_alias()
     return ahkab
 
 
@@ -105,6 +116,24 @@ def _scalar_float(value: Any = 0.0) -> float:
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     return builtins.float(value)
+
+
+def _numpy_with_linalg_alias() -> types.ModuleType:
+    """numpy as ahkab expects it: `np.linalg.linalg.LinAlgError` resolves."""
+
+    class NumpyView(types.ModuleType):
+        def __getattr__(self, name: str) -> Any:
+            return getattr(np, name)
+
+    class LinalgView(types.ModuleType):
+        linalg = types.SimpleNamespace(LinAlgError=np.linalg.LinAlgError)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(np.linalg, name)
+
+    view = NumpyView("numpy")
+    view.linalg = LinalgView("numpy.linalg")  # type: ignore[attr-defined]
+    return view
 
 
 def _imp_shim() -> types.ModuleType:

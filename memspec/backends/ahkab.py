@@ -33,6 +33,8 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from memspec.backends._ahkab_compat import load_ahkab
 from memspec.backends.base import Backend, SimulationResult, Trace
@@ -55,12 +57,15 @@ class AhkabBackend(Backend):
 
     Args:
         timeout: wall-clock seconds a single `simulate` may take.
+        workdir: where run directories are made; the system's temporary
+            directory by default.
     """
 
     name = NAME
 
-    def __init__(self, timeout: float = 120.0):
+    def __init__(self, timeout: float = 120.0, workdir: str | Path | None = None):
         self.timeout = timeout
+        self.workdir = workdir
 
     def available(self) -> bool:
         try:
@@ -93,11 +98,11 @@ class AhkabBackend(Backend):
     ) -> SimulationResult:
         """Euler relaxation from g = g0, one ahkab `.op` per step."""
         p = _single(parameters or network.parameters)
-        _check_inputs(network, inputs)
+        _check_network(network, inputs)
         model = _Model(network, p)
         _check_step(network, model, settings)
 
-        with _Run(self.timeout) as run:
+        with _Run(self.timeout, self.workdir) as run:
             g = model.g0.copy()
             netlist = run.write(
                 "relax.ckt", write_netlist(network, inputs, p, conductance=g)
@@ -154,9 +159,9 @@ class AhkabBackend(Backend):
     ) -> SimulationResult:
         """The `.op` of the static characteristic i = g_inf(dV) dV."""
         p = _single(parameters or network.parameters)
-        _check_inputs(network, inputs)
+        _check_network(network, inputs)
         model = _Model(network, p)
-        with _Run(self.timeout) as run:
+        with _Run(self.timeout, self.workdir) as run:
             text = write_netlist(network, inputs, p)
             netlist = run.write("steady.ckt", text)
             circuit = run.parse(netlist)
@@ -189,10 +194,10 @@ class _Model:
 class _Run:
     """One simulation: a run directory, a deadline and ahkab's captured output."""
 
-    def __init__(self, timeout: float):
+    def __init__(self, timeout: float, workdir: str | Path | None):
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
-        self.directory = Path(tempfile.mkdtemp(prefix="memspec-ahkab-"))
+        self.directory = Path(tempfile.mkdtemp(prefix="memspec-ahkab-", dir=workdir))
         self.output = io.StringIO()
         self.netlist: Path | None = None
         self.ahkab: ModuleType = load_ahkab()
@@ -293,7 +298,12 @@ def _single(p: Parameters) -> Parameters:
     return p
 
 
-def _check_inputs(network: Network, inputs: Mapping[str, float]) -> None:
+def _check_network(network: Network, inputs: Mapping[str, float]) -> None:
+    """Every input has a voltage, and every node is connected to an input.
+
+    ahkab would not notice a floating node: its gmin conductances pin it at
+    0 V, a voltage the model does not define.
+    """
     inputs_named = {network.node_names[i] for i in network.inputs}
     unknown = sorted(set(inputs) - inputs_named)
     if unknown:
@@ -303,6 +313,19 @@ def _check_inputs(network: Network, inputs: Mapping[str, float]) -> None:
     missing = sorted(inputs_named - set(inputs))
     if missing:
         raise MemspecError(f"no voltage given for input node(s) {', '.join(missing)}")
+
+    graph = coo_matrix(
+        (np.ones(network.n_edges), (network.base, network.tip)),
+        shape=(network.n_nodes, network.n_nodes),
+    )
+    _, component = connected_components(graph, directed=False)
+    driven = np.isin(component, component[network.inputs])
+    floating = [network.node_names[i] for i in np.nonzero(~driven)[0]]
+    if floating:
+        raise MemspecError(
+            f"node(s) {', '.join(floating)} are not connected to any input, so "
+            "their voltage is undefined"
+        )
 
 
 def _check_step(network: Network, model: _Model, settings: Simulation) -> None:
@@ -377,3 +400,21 @@ def _result(
         trace=trace,
         notes=notes,
     )
+
+
+def run_netlist(path: str | Path, verbose: int = 3) -> dict[str, Any]:
+    """Run a netlist file through ahkab's own entry point, shims loaded.
+
+    This is how a user runs a netlist from `memspec compile --target ahkab`
+    by hand: `python -m memspec.backends.ahkab FILE` prints ahkab's report.
+    """
+    return load_ahkab().main(str(path), outfile="stdout", verbose=verbose)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m memspec.backends.ahkab NETLIST")
+    for solution in run_netlist(sys.argv[1]).values():
+        print(solution)

@@ -80,8 +80,8 @@ def write_netlist(
     lines = _header(network, conductance is not None)
 
     for i, source in zip(network.inputs, names.sources, strict=True):
-        volts = float(inputs[network.node_names[i]])
-        lines.append(f"{source} {names.nodes[i]} 0 type=vdc vdc={volts!r}")
+        volts = _number(inputs[network.node_names[i]])
+        lines.append(f"{source} {names.nodes[i]} 0 type=vdc vdc={volts}")
 
     for e, label in enumerate(names.edges):
         base, tip = names.nodes[network.base[e]], names.nodes[network.tip[e]]
@@ -89,7 +89,7 @@ def write_netlist(
             lines.append(f"{label} {base} {tip} {_memristor_fields(network, p, e)}")
         else:
             ohms = 1.0 / (float(conductance[e]) * SCALE)
-            lines.append(f"r{label[1:]} {base} {tip} {ohms!r}")
+            lines.append(f"r{label[1:]} {base} {tip} {_number(ohms)}")
 
     lines += [".op", ".end", ""]
     return "\n".join(lines)
@@ -101,17 +101,17 @@ def _header(network: Network, linear: bool) -> list[str]:
         if linear
         else "memristors on the static characteristic i = g_inf(dV) dV"
     )
-    # ahkab takes the first line as the title, whatever it holds.
+    # The first line of a SPICE netlist is its title.
     return [
-        f"* memspec: spec '{network.name}' for ahkab 0.18",
+        f"memspec netlist of spec '{network.name}' for ahkab 0.18",
         f"* Edges: {form}.",
         "* Each edge line names its base node first, then its tip;",
         "* dV = V(base) - V(tip), and a positive current flows from base to tip.",
         f"* Conductances and currents are scaled by {SCALE:g} (pS read as S);",
         "* node voltages do not depend on this scale.",
         f"* Element model: {ahkab_element.__name__}, g_inf from",
-        "* memspec.physics.steady_ratio. Load ahkab with",
-        "* memspec.backends._ahkab_compat.load_ahkab() before running this file.",
+        "* memspec.physics.steady_ratio. Run by hand, with memspec's shims for",
+        "* current numpy and scipy: python -m memspec.backends.ahkab THIS_FILE",
     ]
 
 
@@ -128,10 +128,18 @@ def _memristor_fields(network: Network, p: Parameters, e: int) -> str:
         "scale": SCALE,
     }
     head = f"module={ahkab_element.__name__} type=memristor"
-    fields = [f"{k}={float(v)!r}" for k, v in values.items()]
+    fields = [f"{k}={_number(v)}" for k, v in values.items()]
     # SPICE continuation lines keep each line short enough to read.
-    rows = [" ".join(fields[i : i + 5]) for i in range(0, len(fields), 5)]
+    rows = [" ".join(fields[i : i + 4]) for i in range(0, len(fields), 4)]
     return "\n+ ".join([head, *rows])
+
+
+def _number(value: float) -> str:
+    """The shortest text that reads back as exactly the same float."""
+    text = repr(float(value))
+    if len(text) > 12 and "e" not in text and "." in text:
+        text = np.format_float_scientific(float(value), trim="-")
+    return text
 
 
 def _unique(names: Iterable[str], prefix: str) -> tuple[str, ...]:
