@@ -102,27 +102,32 @@ def check(spec: Spec, where: Locations | None = None, source: str | None = None)
     diag.raise_if_any()
 
 
-def _positive(diag, where, model, field: str, what: str, unit: str):
+# Units in which messages quote values, with their size in SI.
+UM, NM, MS, MM = ("um", 1e-6), ("nm", 1e-9), ("ms", 1e-3), ("mM", 1.0)
+
+
+def _positive(diag, where, model, field: str, what: str, shown=("", 1.0)):
     value = getattr(model, field)
     if value is not None and not value > 0:
+        unit, scale = shown
         diag.error(
-            f"{what} must be positive, but it is {value:g} {unit}".rstrip(),
+            f"{what} must be positive, but it is {value / scale:g} {unit}".rstrip(),
             where.get(model, field),
         )
 
 
 def _check_values(spec: Spec, where: Locations, diag: Diagnostics):
     device = spec.device
-    for field, unit in [
-        ("length", "m"),
-        ("base_radius", "m"),
-        ("tip_radius", "m"),
-        ("viscosity", "Pa s"),
-        ("permittivity", "F/m"),
-        ("diffusivity", "m^2/s"),
-        ("temperature", "K"),
+    for field, shown in [
+        ("length", UM),
+        ("base_radius", NM),
+        ("tip_radius", NM),
+        ("viscosity", ("mPa*s", 1e-3)),
+        ("permittivity", ("nF/m", 1e-9)),
+        ("diffusivity", ("um^2/ms", 1e-9)),
+        ("temperature", ("K", 1.0)),
     ]:
-        _positive(diag, where, device, field, f"the device {field}", unit)
+        _positive(diag, where, device, field, f"the device {field}", shown)
     if 0 < device.base_radius <= device.tip_radius:
         diag.error(
             f"the tip radius ({device.tip_radius * 1e9:g} nm) must be smaller "
@@ -132,19 +137,12 @@ def _check_values(spec: Spec, where: Locations, diag: Diagnostics):
         )
 
     for node in spec.nodes:
-        _positive(
-            diag,
-            where,
-            node,
-            "concentration",
-            f"the concentration of '{node.name}'",
-            "mM",
-        )
+        what = f"the concentration of '{node.name}'"
+        _positive(diag, where, node, "concentration", what, MM)
     for edge in spec.edges:
-        _positive(diag, where, edge, "length", f"the length of '{edge.name}'", "m")
-        _positive(
-            diag, where, edge, "base_radius", f"the base radius of '{edge.name}'", "m"
-        )
+        _positive(diag, where, edge, "length", f"the length of '{edge.name}'", UM)
+        what = f"the base radius of '{edge.name}'"
+        _positive(diag, where, edge, "base_radius", what, NM)
         if edge.base_radius is not None and 0 < edge.base_radius <= device.tip_radius:
             diag.error(
                 f"the base radius of '{edge.name}' ({edge.base_radius * 1e9:g} nm) "
@@ -154,18 +152,18 @@ def _check_values(spec: Spec, where: Locations, diag: Diagnostics):
             )
 
     sim = spec.simulation
-    _positive(diag, where, sim, "dt", "the time step dt", "s")
-    _positive(diag, where, sim, "settle_tolerance", "the settle tolerance", "")
-    _positive(diag, where, sim, "max_time", "max_time", "s")
-    _positive(diag, where, sim, "conductance_floor", "the conductance floor", "")
+    _positive(diag, where, sim, "dt", "the time step dt", MS)
+    _positive(diag, where, sim, "settle_tolerance", "the settle tolerance")
+    _positive(diag, where, sim, "max_time", "max_time", ("s", 1.0))
+    _positive(diag, where, sim, "conductance_floor", "the conductance floor")
     if sim.dt > 0 and sim.max_time > 0 and sim.dt > sim.max_time:
         diag.error(
             f"the time step dt ({sim.dt:g} s) is longer than max_time "
             f"({sim.max_time:g} s)",
             where.get(sim, "dt"),
         )
-    _positive(diag, where, spec.training, "steps", "the number of training steps", "")
-    _positive(diag, where, spec.training, "fd_step", "the finite-difference step", "")
+    _positive(diag, where, spec.training, "steps", "the number of training steps")
+    _positive(diag, where, spec.training, "fd_step", "the finite-difference step")
 
 
 def _duplicates(diag, where, items, what: str):
@@ -312,7 +310,7 @@ def _check_regression(spec: Spec, task: Regression, where: Locations, diag):
         ("n_test", "test_points"),
         ("test_every", "test_every"),
     ]:
-        _positive(diag, where, task, field, what, "")
+        _positive(diag, where, task, field, what)
 
 
 def _check_task(spec: Spec, where: Locations, diag: Diagnostics):
@@ -324,7 +322,7 @@ def _check_task(spec: Spec, where: Locations, diag: Diagnostics):
             diag.error("the schedule has no stage", where.get(task))
         for stage in task.stages:
             _check_mapping(spec, stage, where, diag)
-        _positive(diag, where, task, "steps_per_stage", "steps_per_stage", "")
+        _positive(diag, where, task, "steps_per_stage", "steps_per_stage")
     else:
         _check_regression(spec, task, where, diag)
 
@@ -359,7 +357,7 @@ def _check_trained(spec: Spec, prop: TrainedProperty, where: Locations, diag):
                 f"{did_you_mean(name, names)}",
                 where.get(prop, "members", name),
             )
-    _positive(diag, where, prop, "rate", f"the learning rate of {prop.kind}", "")
+    _positive(diag, where, prop, "rate", f"the learning rate of {prop.kind}")
 
     unit = WEIGHT_UNITS[prop.kind][0]
     low, high = prop.bounds
@@ -370,15 +368,17 @@ def _check_trained(spec: Spec, prop: TrainedProperty, where: Locations, diag):
         )
         return
     members = valid if prop.members is not None else names
+    outside = []
     for name in dict.fromkeys(members):
         value = initial_weight(spec, prop.kind, name)
         if (low is not None and value < low) or (high is not None and value > high):
-            diag.error(
-                f"the initial {prop.kind} of '{name}' ({value:g} {unit}) lies "
-                "outside the bounds",
-                where.get(prop, "bounds"),
-                hint="widen the bounds or change the initial value",
-            )
+            outside.append(f"'{name}' ({value:g} {unit})")
+    if outside:
+        diag.error(
+            f"the bounds exclude the initial {prop.kind} of {', '.join(outside)}",
+            where.get(prop, "bounds"),
+            hint="widen the bounds or change the initial values",
+        )
 
 
 def _check_training(spec: Spec, where: Locations, diag: Diagnostics):

@@ -76,6 +76,22 @@ def _number(unit: str | tuple[str, ...]) -> Reader:
     return read
 
 
+def _rate(kind: str) -> Reader:
+    def read(value: Value, key: str) -> float:
+        if isinstance(value, Quantity) and value.unit:
+            unit = WEIGHT_UNITS[kind][0]
+            raise _Bad(
+                f"the learning rate is a plain number, but it has the unit "
+                f"'{value.unit}'",
+                value.span,
+                hint=f"write it without a unit; it is read in {unit}, "
+                f"the weight unit of {kind}",
+            )
+        return _number("")(value, key)
+
+    return read
+
+
 def _integer(value: Value, key: str) -> int:
     if not (isinstance(value, Quantity) and re.fullmatch(r"[+-]?\d+", value.number)):
         raise _Bad(f"'{key}' needs a whole number", value.span)
@@ -210,7 +226,7 @@ SCHEDULE = {"steps_per_stage": Key("steps_per_stage", _integer)}
 
 def _train_schema(kind: str) -> dict[str, Key]:
     return {
-        "rate": Key("rate", _number("")),
+        "rate": Key("rate", _rate(kind)),
         "bounds": Key("bounds", _range(WEIGHT_UNITS[kind][0], optional=True)),
         "on": Key("members", _names),
     }
@@ -244,7 +260,10 @@ class _Reader:
         where: str,
         blocks: tuple[str, ...] = (),
     ) -> tuple[dict[str, Any], dict[str, Span], list[Block]]:
-        """Values of the settings in `body`, their spans, and its sub-blocks."""
+        """Values of the settings in `body`, their spans, and its sub-blocks.
+
+        A setting whose value is wrong has a span but no value.
+        """
         values: dict[str, Any] = {}
         spans: dict[str, Span] = {}
         inner: list[Block] = []
@@ -265,12 +284,12 @@ class _Reader:
                 )
                 continue
             field = schema[key].field
-            if field in values:
+            if field in spans:
                 self.bad(f"'{key}' is set twice in {where}", item.key.span)
                 continue
+            spans[field] = item.value.span
             try:
                 values[field] = schema[key].read(item.value, key)
-                spans[field] = item.value.span
             except _Bad as err:
                 self.bad(err.message, err.span, err.hint)
             except SpecSemanticError as err:
@@ -299,8 +318,9 @@ class _Reader:
             self.where.put(model, field, span)
         return model
 
-    def missing(self, values: dict, schema: dict[str, Key], keys, where: str, span):
-        absent = [k for k in keys if schema[k].field not in values]
+    def missing(self, spans: dict, schema: dict[str, Key], keys, where: str, span):
+        """Report the `keys` not set in a block; True if none is missing."""
+        absent = [k for k in keys if schema[k].field not in spans]
         if absent:
             listed = ", ".join(f"'{k}'" for k in absent)
             noun = "setting" if len(absent) == 1 else "settings"
@@ -398,9 +418,10 @@ def _train(r: _Reader, block: Block) -> TrainedProperty | None:
     kind = block.label.text
     schema = _train_schema(kind)
     values, spans, _ = r.settings(block.body, schema, f"train {kind}")
-    if not r.missing(
-        values, schema, REQUIRED["train"], f"train {kind}", _span_of(block)
-    ):
+    where = f"train {kind}"
+    if not r.missing(spans, schema, REQUIRED["train"], where, _span_of(block)):
+        return None
+    if len(values) < len(spans):
         return None
     prop = TrainedProperty(kind=kind, **values, span=_span_of(block))
     r.where.put(prop, "kind", block.label.span)
@@ -485,9 +506,9 @@ def _schedule(r: _Reader, block: Block) -> Schedule:
 def _regression(r: _Reader, block: Block) -> Regression | None:
     values, spans, _ = r.settings(block.body, REGRESSION, "task regression")
     present = r.missing(
-        values, REGRESSION, REQUIRED["regression"], "task regression", _span_of(block)
+        spans, REGRESSION, REQUIRED["regression"], "task regression", _span_of(block)
     )
-    if not present:
+    if not present or len(values) < len(spans):
         return None
     values["bias_node"], values["bias_voltage"] = values.pop("bias")
     regression = Regression(**values, span=_span_of(block))

@@ -104,7 +104,10 @@ _TERMINAL_WORDS = {
     "UNIT": "a unit",
     "_NL": "a new line",
     "$END": "the end of the file",
+    "RBRACE": "'}'",
 }
+
+SEPARATE = "separate items with a new line or a comma"
 
 # Labelled mistakes: lark matches a failure against the parser state these
 # snippets fail in, and the label becomes the hint.
@@ -117,13 +120,21 @@ _EXAMPLES = {
     "a unit is written without spaces, as in 'mPa*s' or 'um^2/ms'": [
         "a = 1 mPa s",
         "a = 1 mPa 2",
+        "a { b = 1 mPa s }",
+        "a { b = 1 mPa 2 }",
+        "a { b: c { d = 1 mPa s } }",
     ],
-    "separate items with a new line or a comma": [
+    SEPARATE: [
         "a = b c = d",
         "a = 1 V c = d",
         "a = 1 c = d",
         "a: b c: d",
         "a: b -> c d: e",
+        "a { b = c d = e }",
+        "a { b = 1 V c = d }",
+        "a { b = 1 c = d }",
+        "a { b: c d: e }",
+        "a { b: c -> d e: f }",
     ],
     "a node is written 'name: role' and an edge 'name: base -> tip'": [
         "a { b: }",
@@ -144,6 +155,20 @@ def _lark() -> Lark:
     return Lark(
         grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True
     )
+
+
+def _variants(snippet: str) -> list[str]:
+    """`snippet` as first item, after a new line, and after another item.
+
+    The LALR state of an error depends on what came before it in the block,
+    so each labelled mistake is shown to lark in all these positions.
+    """
+    if "{ " not in snippet:
+        return [snippet, "\n" + snippet, "x = 1\n" + snippet, "x = 1, " + snippet]
+    return [
+        snippet.replace("{ ", "{" + before, 1)
+        for before in (" ", "\n", "\nx = 1\n", " x = 1, ", "\nx = 1, ")
+    ]
 
 
 def parse_items(text: str, path: str) -> list[Item]:
@@ -250,6 +275,8 @@ def _found(token: Token) -> str:
         return f"number '{token}'"
     if token.type in ("NAME", "UNIT"):
         return f"'{token}'"
+    if token.type == "_NL":
+        return "end of line"
     return _word(token.type)
 
 
@@ -267,11 +294,18 @@ def _expected(terminals: set[str]) -> str:
 
 def _translate(err: UnexpectedInput, text: str, path: str) -> SpecSyntaxError:
     """A SpecSyntaxError that says in words what lark found and expected."""
-    hint = err.match_examples(_lark().parse, _EXAMPLES, use_accepts=True)
+    examples = {
+        label: [v for snippet in snippets for v in _variants(snippet)]
+        for label, snippets in _EXAMPLES.items()
+    }
+    hint = err.match_examples(_lark().parse, examples, use_accepts=True)
     if isinstance(err, UnexpectedToken) and err.token.type == "$END":
         return _unclosed(err, text, path)
     if isinstance(err, UnexpectedToken):
         token = err.token
+        if hint == SEPARATE and token.type not in ("NAME", "UNIT", "NUMBER"):
+            # Same parser state, but what follows cannot start another item.
+            hint = None
         span = _token_span(path, token)
         expected = _expected(set(err.accepts or err.expected))
         if token.type == "_NL":

@@ -85,7 +85,7 @@ def convert(number: str, unit: str | None, target: str) -> float:
         if target != "":
             word = dimension_word(target)
             raise UnitError(
-                f"{number} has no unit, but {word} is expected",
+                f"'{number}' has no unit, but {word} is expected",
                 hint=f"add a unit, as in '{number} {example_unit(target)}'",
             )
         return float(number)
