@@ -164,6 +164,9 @@ class Training(Model):
     gradient: GradientMethod = "forward"
     optimizer: Optimizer = "steepest_descent"
     momentum: float = 0.9
+    # The kinds of `train` block trained by default; None trains them all.
+    # `memspec train --weight KIND` picks another block instead.
+    weights: list[WeightKind] | None = None
     span: SpanField
 
 

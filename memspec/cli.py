@@ -1,0 +1,226 @@
+"""The `memspec` command line.
+
+Each command is a small function on `app` that calls the Python API and
+prints. Errors travel up as `MemspecError`; only `main()` catches them,
+prints `render()` to stderr and exits 1 (`--debug` shows the traceback).
+To add a command, define another `@app.command()` function here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from memspec.errors import MemspecError
+
+app = typer.Typer(
+    name="memspec",
+    help="Describe, simulate and train networks of conical memristors.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+_state = {"debug": False}
+
+Files = Annotated[list[Path], typer.Argument(help="One or more .mem files.")]
+File = Annotated[Path, typer.Argument(help="A .mem file.")]
+BackendOption = Annotated[
+    str, typer.Option("--backend", "-b", help="native, ngspice or ahkab.")
+]
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of errors.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def check(files: Files) -> None:
+    """Check that spec files are valid; exit 1 if any is not."""
+    from memspec.parser import load
+
+    failed = False
+    for path in files:
+        # Every file is checked, so one run reports all broken files.
+        try:
+            spec = load(path)
+        except MemspecError as error:
+            print(error.render(), file=sys.stderr)
+            failed = True
+            continue
+        console.print(
+            f"{path}: ok ({len(spec.nodes)} nodes, {len(spec.edges)} edges, "
+            f"task {spec.task.kind})"
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def simulate(
+    file: File,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    backend: BackendOption = "native",
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", "-i", help="Impose NODE=VOLTS (repeatable)."),
+    ] = None,
+) -> None:
+    """Relax a network to its steady state and print voltages and currents.
+
+    The inputs are the task's: the mapping, the last stage of a schedule, or
+    the middle of a regression's input range; --input overrides them.
+    """
+    from memspec.api import simulate as run_simulation
+    from memspec.parser import load
+
+    spec = load(file)
+    result = run_simulation(spec, backend=backend, inputs=_parse_inputs(inputs))
+    if as_json:
+        print(json.dumps(result.to_json(), indent=2))
+        return
+    _print_simulation(spec, result)
+
+
+@app.command()
+def train(
+    file: File,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            "--weight",
+            "-w",
+            help="Train this property (pressure, concentration, length, "
+            "base_radius) instead of the spec's choice.",
+        ),
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", "-n", help="Number of steps.", min=0)
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output directory [default: runs/NAME]."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
+    backend: BackendOption = "native",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the run in --out.")
+    ] = False,
+) -> None:
+    """Train a network on its task; write history.csv, result.json, trained.mem."""
+    from memspec.parser import load
+    from memspec.training import train as run_training
+
+    spec = load(file)
+    out = out or Path("runs") / spec.name
+    try:
+        result = run_training(
+            spec,
+            backend=backend,
+            steps=steps,
+            weight=weight,
+            out_dir=out,
+            resume=resume,
+            quiet=quiet,
+        )
+    except KeyboardInterrupt:
+        again = _command_line(file, weight, steps, out, backend)
+        print(
+            f"interrupted; {out / 'history.csv'} holds every finished step.\n"
+            f"resume with: {again} --resume",
+            file=sys.stderr,
+        )
+        raise typer.Exit(130) from None
+    if not quiet:
+        cost = f"{result.initial_cost:.4g} -> {result.final_cost:.4g}"
+        console.print(
+            f"trained {', '.join(result.weights)} for {result.steps} steps in "
+            f"{result.seconds:.2f} s: cost {cost} "
+            f"(relative {result.relative_cost:.3g})"
+        )
+        volts = ", ".join(f"{n} = {v:.4f} V" for n, v in result.outputs.items())
+        console.print(f"outputs: {volts}")
+        console.print(f"wrote {out}/history.csv, result.json, trained.mem")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `memspec` console script."""
+    try:
+        code = app(args=argv, prog_name="memspec", standalone_mode=False)
+    except MemspecError as error:
+        if _state["debug"]:
+            raise
+        print(error.render(), file=sys.stderr)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _parse_inputs(items: list[str] | None) -> dict[str, float] | None:
+    if not items:
+        return None
+    parsed = {}
+    for item in items:
+        name, sep, volts = item.partition("=")
+        try:
+            parsed[name.strip()] = float(volts.removesuffix("V").strip())
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise MemspecError(
+                f"--input needs NODE=VOLTS, as in 'high=5', not '{item}'"
+            )
+    return parsed
+
+
+def _print_simulation(spec, result) -> None:
+    state = "settled" if result.settled else "NOT settled"
+    console.print(
+        f"{spec.name}: {state} after {result.time * 1e3:.4g} ms ({result.backend})"
+    )
+    nodes = Table("node", "role", escape("V [V]"))
+    for node in spec.nodes:
+        nodes.add_row(node.name, node.role, f"{result.voltage(node.name):.6f}")
+    units = ("g [pS]", "g/g0", "I [pA]", "dV [V]")
+    edges = Table("edge", "base -> tip", *(escape(u) for u in units))
+    for k, edge in enumerate(spec.edges):
+        edges.add_row(
+            edge.name,
+            f"{edge.base} -> {edge.tip}",
+            f"{result.conductance[k] * 1e12:.5g}",
+            f"{result.g_over_g0[k]:.6f}",
+            f"{result.current[k] * 1e12:.5g}",
+            f"{result.dV[k]:.6f}",
+        )
+    console.print(nodes, edges)
+    for note in result.notes:
+        console.print(f"note: {note}")
+
+
+def _command_line(file, weight, steps, out, backend) -> str:
+    parts = ["memspec train", str(file), f"--out {out}"]
+    if weight:
+        parts.append(f"--weight {weight}")
+    if steps is not None:
+        parts.append(f"--steps {steps}")
+    if backend != "native":
+        parts.append(f"--backend {backend}")
+    return " ".join(parts)
