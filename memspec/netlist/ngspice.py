@@ -18,10 +18,11 @@ exponentials of non-positive numbers only,
 
 so no |Pe| overflows. Below |a| = 0.05 `<phi>` is its Taylor polynomial
 (from the Bernoulli series of `memspec.physics`), so the curve is smooth
-through Pe = 0. Against `memspec.physics`, g_inf / g0 agrees within 1e-8
-for |Pe| <= 100, 1e-7 for |Pe| <= 400 and 5e-7 for |Pe| <= 1000
-(docs/spice.md). The weights depend on Rt / Rb, so edges of different base
-radius get their own subcircuit `memristor<k>`.
+through Pe = 0. Against `memspec.physics`, g_inf / g0 agrees within 1e-10
+for |Pe| <= 25, 3e-9 for |Pe| <= 100, 6e-8 for |Pe| <= 400 and 2e-7 for
+|Pe| <= 1000, with drho / rho_b up to 0.5 either way (docs/spice.md).
+The weights depend on Rt / Rb, so edges of different base radius get their
+own subcircuit `memristor<k>`.
 
 Currents are picoamperes, far below SPICE's absolute tolerances, so every
 conductance is multiplied by `CONDUCTANCE_SCALE`: node voltages do not
@@ -107,8 +108,9 @@ class NgspiceWriter(NetlistWriter):
             (
                 "The state node g_<edge> holds g / g0 (1 at rest); .op solves the",
                 "static characteristic, .tran relaxes from g = g0 (.ic).",
-                f"Conductances are scaled by {CONDUCTANCE_SCALE:g}: node voltages are",
-                "physical, currents here are that many times the physical ones.",
+                f"Conductances are scaled by 10^{np.log10(CONDUCTANCE_SCALE):.0f}, "
+                "which leaves node voltages",
+                "unchanged; currents here are that many times the physical ones.",
             ),
         )
         stream.write(f"\n.options {OPTIONS}\n")
