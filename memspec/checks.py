@@ -231,8 +231,16 @@ def _check_graph(spec: Spec, where: Locations, diag: Diagnostics):
             )
 
 
+def _roles(spec: Spec) -> dict[str, str]:
+    """Each node's role; a duplicate name keeps its first declaration."""
+    roles: dict[str, str] = {}
+    for node in spec.nodes:
+        roles.setdefault(node.name, node.role)
+    return roles
+
+
 def _check_mapping(spec: Spec, task: Mapping, where: Locations, diag: Diagnostics):
-    roles = {n.name: n.role for n in spec.nodes}
+    roles = _roles(spec)
     for field, role in (("inputs", "input"), ("targets", "output")):
         for name in getattr(task, field):
             if name not in roles:
@@ -264,7 +272,7 @@ def _a(role: str) -> str:
 
 
 def _check_regression(spec: Spec, task: Regression, where: Locations, diag):
-    roles = {n.name: n.role for n in spec.nodes}
+    roles = _roles(spec)
     wanted = {
         "data_node": "input",
         "bias_node": "input",

@@ -221,7 +221,8 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def declaration(self, meta, children):
-        name, first, second, body = children
+        name, first, second, *rest = children
+        body = rest[0] if rest else None
         return Declaration(
             self._name(name),
             self._name(first),
@@ -310,9 +311,9 @@ def _translate(err: UnexpectedInput, text: str, path: str) -> SpecSyntaxError:
         expected = _expected(set(err.accepts or err.expected))
         if token.type == "_NL":
             span = Span(path, token.line, token.column)
-        if token.type == "RBRACE" and _depth(text, token.start_pos) == 0:
-            hint = "this '}' closes no block"
         message = f"unexpected {_found(token)}; expected {expected}"
+        if token.type == "RBRACE" and _depth(text, token.start_pos) == 0:
+            message, hint = "this '}' closes no block", "remove it, or add its '{'"
         return SpecSyntaxError(message, span, hint=hint, source=text)
     if isinstance(err, UnexpectedCharacters):
         char = text[err.pos_in_stream]
