@@ -137,7 +137,7 @@ def _memristor_fields(network: Network, p: Parameters, e: int) -> str:
 def _number(value: float) -> str:
     """The shortest text that reads back as exactly the same float."""
     text = repr(float(value))
-    if len(text) > 12 and "e" not in text and "." in text:
+    if abs(value) >= 1e6 and "e" not in text:  # 1e+12, not 1000000000000.0
         text = np.format_float_scientific(float(value), trim="-")
     return text
 
