@@ -9,6 +9,7 @@ To add a command, define another `@app.command()` function here.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -156,6 +157,54 @@ def train(
         console.print(f"wrote {out}/history.csv, result.json, trained.mem")
 
 
+@app.command("compile")
+def compile_(
+    file: File,
+    target: Annotated[
+        str, typer.Option("--target", "-t", help="ngspice or ahkab.")
+    ] = "ngspice",
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output directory [netlists].")
+    ] = Path("netlists"),
+) -> None:
+    """Write the spec as a netlist the simulator runs unchanged."""
+    from memspec.netlist import compile_spec
+    from memspec.parser import load
+
+    path = compile_spec(load(file), target, out)
+    console.print(f"wrote {path}")
+
+
+@app.command()
+def validate(
+    file: File,
+    backends: Annotated[
+        str, typer.Option("--backends", help="Comma-separated backends.")
+    ] = "native,ngspice,ahkab",
+    tolerance: Annotated[
+        str, typer.Option("--tolerance", help="Largest deviation allowed.")
+    ] = "1mV",
+    weights: Annotated[
+        Path | None,
+        typer.Option("--weights", help="A train output directory: use trained.mem."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Relax the spec on several backends; exit 1 if their voltages disagree."""
+    from memspec.parser import load
+    from memspec.validation import validate as run_validation
+
+    spec = load(weights / "trained.mem" if weights else file)
+    names = [name.strip() for name in backends.split(",") if name.strip()]
+    report = run_validation(spec, names, _volts(tolerance))
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        _print_validation(report)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `memspec` console script."""
     try:
@@ -213,6 +262,33 @@ def _print_simulation(spec, result) -> None:
     console.print(nodes, edges)
     for note in result.notes:
         console.print(f"note: {note}")
+
+
+def _volts(text: str) -> float:
+    """A voltage such as '1mV' or '0.5 mV'; a bare number is in volts."""
+    from memspec.units import UnitError, convert
+
+    number, unit = re.fullmatch(r"\s*([-+0-9.eE]*)\s*(.*?)\s*", text).groups()
+    try:
+        return convert(number or "1", unit or "V", "V")
+    except (UnitError, ArithmeticError) as error:
+        message = f"--tolerance needs a voltage such as 1mV: {error}"
+        raise MemspecError(message) from None
+
+
+def _print_validation(report) -> None:
+    deviation, case, node = report.largest
+    table = Table("case", "node", *report.backends, "deviation")
+    for c in report.cases:
+        for i, name in enumerate(report.node_names):
+            volts = [f"{c.voltages[b][i]:.9f}" for b in report.backends]
+            table.add_row(c.label, name, *volts, f"{c.deviation[i]:.3g}")
+    console.print(table)
+    verdict = "passed" if report.passed else "FAILED"
+    console.print(
+        f"{report.spec}: {verdict}: largest deviation {deviation:.3g} V "
+        f"({node}, {case}); tolerance {report.tolerance:g} V"
+    )
 
 
 def _command_line(file, weight, steps, out, backend) -> str:
