@@ -169,6 +169,9 @@ class SteadyProblem:
             step = self.solve_linear(self.differential(volts), -residual)
             largest = np.max(np.abs(step), axis=1, keepdims=True)
             step *= np.minimum(1.0, self.span / np.maximum(largest, 1e-300))
+            if np.all(largest <= STEP_TOLERANCE):
+                volts[:, free] += step
+                return volts
             merit = np.sum(residual**2, axis=1)
             alpha = np.ones(self.size)
             pending = np.ones(self.size, bool)
@@ -255,7 +258,6 @@ def steady_notes(
     network: Network,
     inputs: Mapping[str, float],
     settings: Simulation,
-    voltages: np.ndarray,
     parameters: Parameters | None = None,
     samples: int = 41,
 ) -> list[str]:
