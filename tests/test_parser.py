@@ -207,3 +207,11 @@ def test_units_wrong_dimension_is_located():
         quantity("5", "um", "V", None)
     assert caught.value.message == "'um' is not a voltage"
     assert caught.value.hint == "write a voltage in units such as V"
+
+
+def test_parser_reads_the_example_in_the_language_docs():
+    docs = (ROOT / "docs" / "language.md").read_text()
+    example = docs.split("```\n", 2)[1].split("```")[0]
+    spec = parse(example)
+    assert [p.kind for p in spec.train] == ["pressure", "length"]
+    assert spec.edge("bottom").base_radius == 180e-9
