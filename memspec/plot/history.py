@@ -1,0 +1,104 @@
+"""Figures drawn from `history.csv` alone: cost, weights and outputs by step."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from memspec.models import WEIGHT_UNITS, Mapping, Regression, Schedule, Spec
+from memspec.plot.run import History
+
+FIGSIZE = (8.0, 5.0)
+
+
+def relative_cost(history: History) -> np.ndarray:
+    """Training cost divided by the cost at the start of its stage."""
+    relative = np.empty_like(history.cost)
+    starts = [*history.stage_starts(), len(history.cost)]
+    for begin, end in zip(starts[:-1], starts[1:], strict=True):
+        relative[begin:end] = history.cost[begin:end] / history.cost[begin]
+    return relative
+
+
+def cost_figure(history: History, regression: bool = False) -> Figure:
+    """Cost normalised to its start against step, on a log scale.
+
+    For regression the test cost is drawn at the steps where it was
+    evaluated, normalised to its first evaluation.
+    """
+    fig = Figure(figsize=FIGSIZE, layout="constrained")
+    ax = fig.add_subplot()
+    if regression:
+        evaluated = ~np.isnan(history.test_cost)
+        test = history.test_cost[evaluated]
+        ax.plot(
+            history.step[evaluated], test / test[0], "o-", label="test cost / start"
+        )
+        ax.plot(
+            history.step, relative_cost(history), alpha=0.4, label="sample cost / start"
+        )
+    else:
+        ax.plot(history.step, relative_cost(history), label="cost / start")
+    for start in history.stage_starts()[1:]:
+        ax.axvline(history.step[start], color="grey", linestyle=":", linewidth=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("relative cost C / C(start) [1]")
+    ax.set_title("Cost during training")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def weights_figure(history: History) -> Figure:
+    """Every trained weight against step, one panel per weight kind."""
+    kinds = history.weight_kinds()
+    fig = Figure(
+        figsize=(FIGSIZE[0], 3.2 * max(1, len(kinds)) + 0.8), layout="constrained"
+    )
+    axes = fig.subplots(max(1, len(kinds)), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, kind in zip(axes, kinds, strict=False):
+        for member in history.members(kind):
+            ax.plot(history.step, history.weights[f"{kind}:{member}"], label=member)
+        ax.set_ylabel(f"{kind.replace('_', ' ')} [{WEIGHT_UNITS[kind][0]}]")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize="small", ncols=min(5, len(history.members(kind))))
+    axes[-1].set_xlabel("training step")
+    fig.suptitle("Trained weights")
+    return fig
+
+
+def stage_targets(spec: Spec) -> list[dict[str, float]]:
+    """The target output voltages of each stage of the task."""
+    task = spec.task
+    if isinstance(task, Mapping):
+        return [task.targets]
+    if isinstance(task, Schedule):
+        return [stage.targets for stage in task.stages]
+    return []
+
+
+def outputs_figure(history: History, spec: Spec) -> Figure:
+    """Output voltages against step, with each stage's target as a line."""
+    fig = Figure(figsize=FIGSIZE, layout="constrained")
+    ax = fig.add_subplot()
+    starts = [*history.stage_starts(), len(history.step)]
+    targets = stage_targets(spec)
+    for node, volts in history.voltages.items():
+        (line,) = ax.plot(history.step, volts, label=f"V({node})")
+        for k, wanted in enumerate(targets):
+            if node not in wanted or k + 1 >= len(starts):
+                continue
+            span = history.step[[starts[k], starts[k + 1] - 1]]
+            ax.plot(span, [wanted[node]] * 2, "--", color=line.get_color())
+    if targets:
+        ax.plot([], [], "k--", label="target")
+    if isinstance(spec.task, Regression):
+        ax.set_title("Output at the training sample of each step")
+    else:
+        ax.set_title("Outputs during training")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("voltage [V]")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return fig
