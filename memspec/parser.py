@@ -1,27 +1,21 @@
 """Read .mem text into a validated `memspec.models.Spec`.
 
 The grammar only knows blocks, declarations and settings (memspec.syntax).
-This module gives them meaning through a schema per block: each key names
-the model field it fills and how its value is read (a quantity converted by
-pint, a whole number, a choice, node names...). Problems are collected, so a
-file with three mistakes reports all three; `memspec.checks` then checks the
-network as a whole.
+This module gives them meaning through the schema of each block
+(memspec.schema). Problems are collected, so a file with three mistakes
+reports all three; `memspec.checks` then checks the network as a whole.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from memspec import syntax
 from memspec.checks import Diagnostics, Locations, check, did_you_mean
 from memspec.errors import Span, SpecFileError, SpecSemanticError
 from memspec.models import (
     WEIGHT_KINDS,
-    WEIGHT_UNITS,
     Device,
     Edge,
     Mapping,
@@ -33,213 +27,25 @@ from memspec.models import (
     TrainedProperty,
     Training,
 )
-from memspec.syntax import (
-    Anchored,
-    Block,
-    Declaration,
-    Header,
-    ListValue,
-    Name,
-    Quantity,
-    Range,
-    Setting,
-    Value,
+from memspec.schema import (
+    DEVICE,
+    EDGE,
+    NODE,
+    REGRESSION,
+    REQUIRED,
+    ROLES,
+    SCHEDULE,
+    SIMULATION,
+    TASK_KINDS,
+    TOP_BLOCKS,
+    TRAINING,
+    BadValue,
+    Key,
+    as_list,
+    train_schema,
+    voltage,
 )
-from memspec.units import quantity
-
-
-class _Bad(Exception):
-    """A value of the wrong form; the reader turns it into a diagnostic."""
-
-    def __init__(self, message: str, span: Span, hint: str | None = None):
-        super().__init__(message)
-        self.message, self.span, self.hint = message, span, hint
-
-
-Reader = Callable[[Value, str], Any]
-
-
-@dataclass(frozen=True)
-class Key:
-    """One setting of a block: the model field it fills and how to read it."""
-
-    field: str
-    read: Reader
-
-
-def _number(unit: str | tuple[str, ...]) -> Reader:
-    def read(value: Value, key: str) -> float:
-        if not isinstance(value, Quantity):
-            raise _Bad(f"'{key}' needs a number", value.span)
-        return quantity(value.number, value.unit, unit, value.span)
-
-    return read
-
-
-def _rate(kind: str) -> Reader:
-    def read(value: Value, key: str) -> float:
-        if isinstance(value, Quantity) and value.unit:
-            unit = WEIGHT_UNITS[kind][0]
-            raise _Bad(
-                f"the learning rate is a plain number, but it has the unit "
-                f"'{value.unit}'",
-                value.span,
-                hint=f"write it without a unit; it is read in {unit}, "
-                f"the weight unit of {kind}",
-            )
-        return _number("")(value, key)
-
-    return read
-
-
-def _integer(value: Value, key: str) -> int:
-    if not (isinstance(value, Quantity) and re.fullmatch(r"[+-]?\d+", value.number)):
-        raise _Bad(f"'{key}' needs a whole number", value.span)
-    if value.unit:
-        raise _Bad(f"'{key}' is a plain count and takes no unit", value.span)
-    return int(value.number)
-
-
-def _choice(options: tuple[str, ...]) -> Reader:
-    def read(value: Value, key: str) -> str:
-        listed = " or ".join(f"'{o}'" for o in options)
-        if not isinstance(value, Name):
-            raise _Bad(f"'{key}' needs one of {listed}", value.span)
-        if value.text not in options:
-            raise _Bad(
-                f"unknown {key} '{value.text}'{did_you_mean(value.text, options)}",
-                value.span,
-                hint=f"choose {listed}",
-            )
-        return value.text
-
-    return read
-
-
-def _name(value: Value, key: str) -> str:
-    if not isinstance(value, Name):
-        raise _Bad(f"'{key}' needs a node name", value.span)
-    return value.text
-
-
-def _names(value: Value, key: str) -> list[str]:
-    items = value.items if isinstance(value, ListValue) else [value]
-    for item in items:
-        if not isinstance(item, Name):
-            raise _Bad(f"'{key}' needs names, as in '[out, high]'", item.span)
-    return [item.text for item in items]
-
-
-def _kinds(value: Value, key: str) -> list[str]:
-    names = _names(value, key)
-    for item in _as_list(value):
-        if item.text not in WEIGHT_KINDS:
-            raise _Bad(
-                f"unknown weight kind '{item.text}'"
-                + did_you_mean(item.text, WEIGHT_KINDS),
-                item.span,
-                hint=f"the weight kinds are {', '.join(WEIGHT_KINDS)}",
-            )
-    return names
-
-
-def _range(unit: str, optional: bool = False) -> Reader:
-    def read(value: Value, key: str) -> tuple[float | None, float | None]:
-        example = f"'1 {unit} .. 4 {unit}'"
-        if not isinstance(value, Range):
-            raise _Bad(f"'{key}' needs a range, as in {example}", value.span)
-        ends = []
-        for end in (value.low, value.high):
-            if end is None and not optional:
-                raise _Bad(f"'{key}' needs both ends, as in {example}", value.span)
-            ends.append(None if end is None else _number(unit)(end, key))
-        return tuple(ends)
-
-    return read
-
-
-def _anchored(value: Value, key: str) -> tuple[str, float]:
-    if not isinstance(value, Anchored):
-        raise _Bad(
-            f"'{key}' needs a node and its voltage, as in 'b at 1 V'", value.span
-        )
-    return value.name.text, quantity(
-        value.quantity.number, value.quantity.unit, "V", value.quantity.span
-    )
-
-
-def _choices(model, field: str) -> tuple[str, ...]:
-    return get_args(model.model_fields[field].annotation)
-
-
-DEVICE = {
-    "length": Key("length", _number("m")),
-    "base_radius": Key("base_radius", _number("m")),
-    "tip_radius": Key("tip_radius", _number("m")),
-    "viscosity": Key("viscosity", _number("Pa*s")),
-    "permittivity": Key("permittivity", _number("F/m")),
-    "diffusivity": Key("diffusivity", _number("m^2/s")),
-    "wall_potential": Key("wall_potential", _number("V")),
-    # A number per area; a charge per area counts elementary charges.
-    "surface_charge": Key("surface_charge", _number(("1/m^2", "e/m^2"))),
-    "temperature": Key("temperature", _number("K")),
-}
-NODE = {
-    "pressure": Key("pressure", _number("Pa")),
-    "concentration": Key("concentration", _number("mol/m^3")),
-}
-EDGE = {
-    "length": Key("length", _number("m")),
-    "base_radius": Key("base_radius", _number("m")),
-}
-SIMULATION = {
-    "dt": Key("dt", _number("s")),
-    "settle": Key("settle_tolerance", _number("")),
-    "max_time": Key("max_time", _number("s")),
-    "solver": Key("solver", _choice(_choices(Simulation, "solver"))),
-    "on_invalid": Key("on_invalid", _choice(_choices(Simulation, "on_invalid"))),
-    "conductance_floor": Key("conductance_floor", _number("")),
-}
-TRAINING = {
-    "steps": Key("steps", _integer),
-    "fd_step": Key("fd_step", _number("")),
-    "gradient": Key("gradient", _choice(_choices(Training, "gradient"))),
-    "optimizer": Key("optimizer", _choice(_choices(Training, "optimizer"))),
-    "momentum": Key("momentum", _number("")),
-    "weights": Key("weights", _kinds),
-}
-REGRESSION = {
-    "slope": Key("slope", _number("")),
-    "intercept": Key("intercept", _number("V")),
-    "data": Key("data_node", _name),
-    "bias": Key("bias", _anchored),
-    "ground": Key("ground_node", _name),
-    "output": Key("output_node", _name),
-    "range": Key("input_range", _range("V")),
-    "train_samples": Key("n_train", _integer),
-    "test_points": Key("n_test", _integer),
-    "seed": Key("seed", _integer),
-    "test_every": Key("test_every", _integer),
-}
-SCHEDULE = {"steps_per_stage": Key("steps_per_stage", _integer)}
-
-
-def _train_schema(kind: str) -> dict[str, Key]:
-    return {
-        "rate": Key("rate", _rate(kind)),
-        "bounds": Key("bounds", _range(WEIGHT_UNITS[kind][0], optional=True)),
-        "on": Key("members", _names),
-    }
-
-
-TOP_BLOCKS = ("network", "device", "nodes", "edges", "train", "task")
-TOP_BLOCKS += ("simulation", "training")
-TASK_KINDS = ("mapping", "schedule", "regression")
-ROLES = _choices(Node, "role")
-REQUIRED = {
-    "train": ("rate",),
-    "regression": tuple(k for k in REGRESSION if k not in ("seed", "test_every")),
-}
+from memspec.syntax import Block, Declaration, Header, Setting
 
 
 class _Reader:
@@ -290,7 +96,7 @@ class _Reader:
             spans[field] = item.value.span
             try:
                 values[field] = schema[key].read(item.value, key)
-            except _Bad as err:
+            except BadValue as err:
                 self.bad(err.message, err.span, err.hint)
             except SpecSemanticError as err:
                 self.diag.add(err)
@@ -416,7 +222,7 @@ def _train(r: _Reader, block: Block) -> TrainedProperty | None:
         )
         return None
     kind = block.label.text
-    schema = _train_schema(kind)
+    schema = train_schema(kind)
     values, spans, _ = r.settings(block.body, schema, f"train {kind}")
     where = f"train {kind}"
     if not r.missing(spans, schema, REQUIRED["train"], where, _span_of(block)):
@@ -427,13 +233,9 @@ def _train(r: _Reader, block: Block) -> TrainedProperty | None:
     r.where.put(prop, "kind", block.label.span)
     for item in block.body.items:
         if isinstance(item, Setting) and item.key.text == "on":
-            for name in _as_list(item.value):
+            for name in as_list(item.value):
                 r.where.put(prop, "members", name.span, key=getattr(name, "text", None))
     return r.located(prop, spans)
-
-
-def _as_list(value: Value) -> list[Value]:
-    return value.items if isinstance(value, ListValue) else [value]
 
 
 def _voltages(r: _Reader, block: Block, spans: list, field: str) -> dict[str, float]:
@@ -451,8 +253,8 @@ def _voltages(r: _Reader, block: Block, spans: list, field: str) -> dict[str, fl
             r.bad(f"node '{name}' appears twice in {field}", item.key.span)
             continue
         try:
-            voltages[name] = _number("V")(item.value, name)
-        except _Bad as err:
+            voltages[name] = voltage(item.value, name)
+        except BadValue as err:
             r.bad(err.message, err.span, err.hint)
             continue
         except SpecSemanticError as err:
