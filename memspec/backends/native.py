@@ -16,13 +16,16 @@ from memspec.backends.base import Backend, SimulationResult
 from memspec.errors import BackendUnavailable
 from memspec.models import Simulation
 from memspec.network import Network, Parameters
-from memspec.solve.relax import relax
+from memspec.solve.relax import relax, steady_state
 
 
 class NativeBackend(Backend):
     """Solves networks in-process with numpy, many at once when batched."""
 
     name = "native"
+
+    def __init__(self) -> None:
+        self._warm: tuple[tuple, np.ndarray] | None = None
 
     def available(self) -> bool:
         return True
@@ -37,8 +40,10 @@ class NativeBackend(Backend):
         trace: bool = False,
     ) -> SimulationResult:
         if settings.solver == "newton":
-            return _newton().solve_steady(network, inputs, settings, parameters)
-        state = relax(network, inputs, settings, parameters, trace=trace)
+            volts = _newton().solve_steady(network, inputs, settings, parameters)
+            state = steady_state(network, settings, volts, parameters)
+        else:
+            state = relax(network, inputs, settings, parameters, trace=trace)
         return SimulationResult(
             backend=self.name,
             settled=state.settled,
@@ -61,12 +66,15 @@ class NativeBackend(Backend):
         settings: Simulation,
         parameters: Parameters,
     ) -> np.ndarray:
-        if settings.solver == "newton":
-            newton = _newton()
-            if hasattr(newton, "solve_batch"):
-                return newton.solve_batch(network, inputs, settings, parameters)
-            return super().solve_batch(network, inputs, settings, parameters)
-        return relax(network, inputs, settings, parameters).voltages
+        if settings.solver != "newton":
+            return relax(network, inputs, settings, parameters).voltages
+        # Newton starts warm from the last batch of the same shape and inputs,
+        # as in training, where the weights move little from step to step.
+        key = (network.name, parameters.batch_shape, tuple(sorted(inputs.items())))
+        initial = self._warm[1] if self._warm and self._warm[0] == key else None
+        volts = _newton().solve_steady(network, inputs, settings, parameters, initial)
+        self._warm = (key, volts)
+        return volts
 
 
 def _newton() -> ModuleType:

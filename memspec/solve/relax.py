@@ -130,11 +130,6 @@ def relax(
         step += 1
 
     shape = lambda a: a.reshape(*batch, a.shape[-1])  # noqa: E731
-    notes = [
-        f"g_inf of edge '{network.edge_names[e]}' fell to or below zero and was "
-        f"clamped at {settings.conductance_floor:g} g0"
-        for e in sorted(clamped)
-    ]
     return Relaxation(
         voltages=shape(volts),
         g_over_g0=shape(ratio),
@@ -146,7 +141,40 @@ def relax(
         trace=Trace(np.array(times), np.array(v_trace), np.array(g_trace))
         if trace
         else None,
-        notes=notes,
+        notes=_clamp_notes(network, settings, clamped),
+    )
+
+
+def steady_state(
+    network: Network,
+    settings: Simulation,
+    voltages: np.ndarray,
+    parameters: Parameters | None = None,
+) -> Relaxation:
+    """The state at node voltages found by a direct solve: g = g_inf there.
+
+    Non-positive g_inf raises or is clamped as `settings.on_invalid` says.
+    """
+    p = parameters or network.parameters
+    batch = p.batch_shape
+    size = int(np.prod(batch))
+    flat = _flatten(p, size)
+    volts = np.reshape(voltages, (size, network.n_nodes))
+    channels = Channels.from_device(network.device, flat.length, flat.base_radius)
+    dv, dp, drho, rho_base = network.stimuli(volts, flat)
+    ratio = steady_ratio(channels, dv, dp, drho, rho_base).ratio
+    clamped: set[int] = set()
+    ratio = _validate(network, settings, ratio, dv, dp, drho, clamped)
+    shape = lambda a: a.reshape(*batch, a.shape[-1])  # noqa: E731
+    return Relaxation(
+        voltages=shape(volts),
+        g_over_g0=shape(ratio),
+        g0=shape(channels.ohmic_conductance(rho_base)),
+        dV=shape(dv),
+        settled=True,
+        time=0.0,
+        steps=0,
+        notes=_clamp_notes(network, settings, clamped),
     )
 
 
@@ -192,6 +220,16 @@ def _flatten(p: Parameters, size: int) -> Parameters:
     return Parameters(
         rows(p.pressure), rows(p.concentration), rows(p.length), rows(p.base_radius)
     )
+
+
+def _clamp_notes(
+    network: Network, settings: Simulation, clamped: set[int]
+) -> list[str]:
+    return [
+        f"g_inf of edge '{network.edge_names[e]}' fell to or below zero and was "
+        f"clamped at {settings.conductance_floor:g} g0"
+        for e in sorted(clamped)
+    ]
 
 
 def _check_step(network: Network, channels: Channels, settings: Simulation) -> None:
