@@ -16,7 +16,12 @@ from memspec.backends import get_backend
 from memspec.backends._ahkab_compat import load_ahkab
 from memspec.backends.ahkab import AhkabBackend
 from memspec.backends.native import NativeBackend
-from memspec.errors import MemspecError, PhysicsError, SimulationFailed
+from memspec.errors import (
+    ConvergenceError,
+    MemspecError,
+    PhysicsError,
+    SimulationFailed,
+)
 from memspec.models import Edge, Mapping, Node, Simulation, Spec
 from memspec.network import Network
 from memspec.physics import steady_ratio
@@ -184,6 +189,10 @@ def test_ahkab_negative_conductance_names_edge_and_stimuli(backend, tmp_path):
         assert "edge 'm'" in message
         assert "dV = 5 V" in message and "dP = -0.5 bar" in message
         assert "drho = 0 mM" in message
+    with pytest.raises(PhysicsError, match="static .op cannot floor it"):
+        backend.simulate(
+            net, {"p": 5.0, "q": 0.0}, Simulation(solver="newton", on_invalid="clamp")
+        )
     clamped = backend.simulate(
         net, {"p": 5.0, "q": 0.0}, Simulation(on_invalid="clamp")
     )
@@ -213,6 +222,19 @@ def test_ahkab_timeout_stops_the_run(solver, tmp_path):
     with pytest.raises(SimulationFailed, match="timeout of 0 s") as caught:
         quick.simulate(divider(), {"high": 5.0, "low": 0.0}, Simulation(solver=solver))
     assert caught.value.netlist.is_file()
+
+
+def test_ahkab_newton_out_of_iterations_is_a_convergence_error(
+    backend, monkeypatch, tmp_path
+):
+    # A real ahkab run, held to two Newton iterations per attempt.
+    monkeypatch.setattr(load_ahkab().options, "dc_max_nr_iter", 2)
+    inputs = {"a": 3.0, "b": 0.0, "c": 1.2}
+    with pytest.raises(ConvergenceError, match="did not converge") as caught:
+        backend.simulate(hidden_network(), inputs, Simulation(solver="newton"))
+    assert caught.value.backend == "ahkab"
+    assert "type=memristor" in caught.value.netlist.read_text()
+    assert "Giving up" in str(caught.value)  # ahkab's own last words
 
 
 def test_ahkab_floating_node_is_refused(backend):

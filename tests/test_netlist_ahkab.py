@@ -134,3 +134,11 @@ def test_ahkab_golden_divider_netlist():
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text()
+
+
+def test_ahkab_element_stops_newton_at_its_deadline(tmp_path):
+    _, circuit, _ = parse(write_netlist(divider(), INPUTS), tmp_path)
+    element = next(e for e in circuit if e.part_id == "ytop")
+    element.deadline = 0.0  # long past on time.monotonic()
+    with pytest.raises(TimeoutError):
+        element.i(0, (1.0,))

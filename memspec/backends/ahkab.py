@@ -167,9 +167,9 @@ class AhkabBackend(Backend):
             circuit = run.parse(netlist)
             for label in model.edges:
                 circuit.get_elem_by_name(label).deadline = run.deadline
-            volts = run.op(circuit, model.nodes, lambda: text)
+            volts = run.op(circuit, model.nodes)
             dv = volts[network.base] - volts[network.tip]
-            ratio = _checked(network, settings, model.ratio(dv), dv, p, set())
+            ratio = _checked(network, settings, model.ratio(dv), dv, p, None)
         g = ratio * model.g0
         return _result(network, model, volts, g, dv, True, 0.0, None, [])
 
@@ -227,24 +227,26 @@ class _Run:
         return circuit
 
     def op(
-        self, circuit: Any, nodes: tuple[str, ...], text: Callable[[], str]
+        self,
+        circuit: Any,
+        nodes: tuple[str, ...],
+        failed: Callable[[], str] | None = None,
     ) -> np.ndarray:
-        """Node voltages (N,) of one `.op`; `text()` is the netlist to keep."""
-        if time.monotonic() > self.deadline:
-            self.write("failed.ckt", text())
-            raise SimulationFailed(
-                f"ahkab did not finish within the timeout of {self.timeout:g} s",
-                backend=NAME,
-                netlist=self.netlist,
-            )
-        with self._quiet():
-            try:
+        """Node voltages (N,) of one `.op`.
+
+        `failed()` gives the netlist to keep if this `.op` fails, when it is
+        not the one last written (a relaxation step changes conductances).
+        """
+        try:
+            if time.monotonic() > self.deadline:
+                raise TimeoutError
+            with self._quiet():
                 solution = self.ahkab.dc_analysis.op_analysis(circuit, verbose=0)
-            except BaseException:
-                self.write("failed.ckt", text())
-                raise
+        except BaseException:
+            self._keep(failed)
+            raise
         if solution is None:
-            self.write("failed.ckt", text())
+            self._keep(failed)
             raise ConvergenceError(
                 "ahkab's operating-point analysis did not converge"
                 + _last_words(self.output),
@@ -253,6 +255,10 @@ class _Run:
             )
         index = [circuit.ext_node_to_int(n) - 1 for n in nodes]
         return np.array([float(solution.x[i, 0]) for i in index])
+
+    def _keep(self, failed: Callable[[], str] | None) -> None:
+        if failed is not None:
+            self.write("failed.ckt", failed())
 
     @contextlib.contextmanager
     def _quiet(self) -> Iterator[None]:
@@ -346,25 +352,34 @@ def _checked(
     ratio: np.ndarray,
     dv: np.ndarray,
     p: Parameters,
-    clamped: set[int],
+    clamped: set[int] | None,
 ) -> np.ndarray:
-    """Stop at, or clamp, a non-positive g_inf (PHYSICS.md, "Validity range")."""
+    """Stop at, or clamp, a non-positive g_inf (PHYSICS.md, "Validity range").
+
+    `clamped` collects the clamped edges; None means the caller cannot clamp
+    (the static `.op` has already solved with the unclamped characteristic).
+    """
     bad = np.nonzero(ratio <= 0)[0]
     if not len(bad):
         return ratio
-    if settings.on_invalid == "clamp":
+    if clamped is not None and settings.on_invalid == "clamp":
         clamped.update(bad.tolist())
         return np.maximum(ratio, settings.conductance_floor)
     e = int(bad[0])
     b, t = network.base[e], network.tip[e]
     dp = p.pressure[b] - p.pressure[t]
     drho = p.concentration[b] - p.concentration[t]
+    fix = (
+        "Set on_invalid = clamp in the simulation settings to floor it instead"
+        if clamped is not None
+        else "The static .op cannot floor it; use solver = relax with "
+        "on_invalid = clamp for that"
+    )
     raise PhysicsError(
         f"edge '{network.edge_names[e]}' leaves the model's validity range on "
         f"ahkab: g_inf/g0 = {ratio[e]:.3g} at dV = {dv[e]:.4g} V, "
         f"dP = {dp / 1e5:.4g} bar, drho = {drho:.4g} mM; a negative conductance "
-        "is not physical. Set on_invalid = clamp in the simulation settings to "
-        "floor it instead"
+        f"is not physical. {fix}"
     )
 
 

@@ -1,0 +1,59 @@
+"""Time the ahkab backend on the paper's divider: one static `.op`, one relaxation.
+
+Run: python benchmarks/ahkab_divider.py
+"""
+
+import time
+from statistics import median
+
+from memspec.backends.ahkab import AhkabBackend
+from memspec.models import Edge, Mapping, Node, Simulation, Spec
+from memspec.network import Network
+
+INPUTS = {"high": 5.0, "low": 0.0}
+
+
+def divider() -> Network:
+    spec = Spec(
+        name="divider",
+        nodes=[
+            Node(name="high", role="input"),
+            Node(name="low", role="input"),
+            Node(name="out", role="output"),
+        ],
+        edges=[
+            Edge(name="top", base="high", tip="out"),
+            Edge(name="bottom", base="out", tip="low"),
+        ],
+        task=Mapping(inputs=INPUTS, targets={"out": 4.0}),
+    )
+    return Network.from_spec(spec)
+
+
+def seconds(run, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return median(times)
+
+
+def main() -> None:
+    backend, net = AhkabBackend(), divider()
+    backend.available()  # import ahkab (about 2 s, once per process)
+    static = seconds(
+        lambda: backend.simulate(net, INPUTS, Simulation(solver="newton")), 10
+    )
+    result = backend.simulate(net, INPUTS, Simulation())
+    relax = seconds(lambda: backend.simulate(net, INPUTS, Simulation()), 5)
+    steps = round(result.time / Simulation().dt) + 1
+    print(f"static .op (memristor elements, Newton): {static * 1e3:.1f} ms")
+    print(
+        f"relaxation: {relax * 1e3:.0f} ms for {steps} linear .op steps "
+        f"({relax / steps * 1e3:.2f} ms per step), out = {result.voltage('out')} V"
+    )
+
+
+if __name__ == "__main__":
+    main()
