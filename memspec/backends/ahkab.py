@@ -99,7 +99,7 @@ class AhkabBackend(Backend):
         """Euler relaxation from g = g0, one ahkab `.op` per step."""
         p = _single(parameters or network.parameters)
         _check_network(network, inputs)
-        model = _Model(network, p)
+        model = _Model(network, inputs, p)
         _check_step(network, model, settings)
 
         with _Run(self.timeout, self.workdir) as run:
@@ -119,7 +119,7 @@ class AhkabBackend(Backend):
                     resistor.g = value * SCALE
                 # On failure the run keeps this step's netlist for the user.
                 keep = partial(write_netlist, network, inputs, p, conductance=g)
-                volts = run.op(circuit, model.nodes, keep)
+                volts = model.pin(run.op(circuit, model.nodes, keep))
                 dv = volts[network.base] - volts[network.tip]
                 ratio = _checked(network, settings, model.ratio(dv), dv, p, clamped)
                 g_inf = ratio * model.g0
@@ -160,14 +160,14 @@ class AhkabBackend(Backend):
         """The `.op` of the static characteristic i = g_inf(dV) dV."""
         p = _single(parameters or network.parameters)
         _check_network(network, inputs)
-        model = _Model(network, p)
+        model = _Model(network, inputs, p)
         with _Run(self.timeout, self.workdir) as run:
             text = write_netlist(network, inputs, p)
             netlist = run.write("steady.ckt", text)
             circuit = run.parse(netlist)
             for label in model.edges:
                 circuit.get_elem_by_name(label).deadline = run.deadline
-            volts = run.op(circuit, model.nodes)
+            volts = model.pin(run.op(circuit, model.nodes))
             dv = volts[network.base] - volts[network.tip]
             ratio = _checked(network, settings, model.ratio(dv), dv, p, None)
         g = ratio * model.g0
@@ -177,7 +177,9 @@ class AhkabBackend(Backend):
 class _Model:
     """The per-edge constants of one network, and g_inf/g0 from the physics."""
 
-    def __init__(self, network: Network, p: Parameters):
+    def __init__(self, network: Network, inputs: Mapping[str, float], p: Parameters):
+        self.inputs = network.inputs
+        self.imposed = np.array([inputs[network.node_names[i]] for i in self.inputs])
         names = labels(network)
         self.nodes, self.edges = names.nodes, names.edges
         self.channels = network.channels(p)
@@ -186,6 +188,15 @@ class _Model:
         )
         self.g0 = self.channels.ohmic_conductance(self.rho_base)
         self.tau = np.broadcast_to(self.channels.time_constant, self.g0.shape)
+
+    def pin(self, volts: np.ndarray) -> np.ndarray:
+        """ahkab's node voltages with the inputs at exactly their imposed value.
+
+        ahkab solves for the source nodes too and leaves rounding noise there
+        (1e-28 V at a 0 V input); the model defines them as imposed.
+        """
+        volts[self.inputs] = self.imposed
+        return volts
 
     def ratio(self, dv: np.ndarray) -> np.ndarray:
         return steady_ratio(self.channels, dv, self.dp, self.drho, self.rho_base).ratio
