@@ -67,3 +67,11 @@ def test_writer_quantity_text_keeps_every_digit():
     assert quantity_text(value, "Pa", "bar") == "1.2345678901234567 bar"
     assert quantity_text(1e-5, "m", "um") == "10 um"
     assert quantity_text(-1.5e15, "1/m^2", "/nm^2") == "-0.0015 /nm^2"
+
+
+def test_writer_open_bounds_round_trip():
+    spec = load(ROOT / "specs" / "voltage_divider.mem")
+    spec.train[0].bounds = (None, 2.5)
+    text = dump(spec)
+    assert "bounds = .. 2.5 bar" in text
+    assert parse(text).train[0].bounds == (None, 2.5)
