@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
+from memspec.backends.native import NativeBackend
 from memspec.backends.ngspice import NgspiceBackend
 from memspec.errors import PhysicsError, SimulationFailed
 from memspec.models import Device, Edge, Mapping, Node, Simulation, Spec
@@ -184,3 +185,29 @@ def _ngspice_children() -> list[str]:
         ):
             found.append(status.parent.name)
     return found
+
+
+def test_ngspice_batch_matches_native_member_by_member(backend):
+    network = divider(bottom=("low", "out"))
+    p = network.parameters
+    pressures = np.tile(p.pressure, (4, 1))
+    pressures[:, 2] += np.array([0.0, 0.05, -0.05, 0.08]) * BAR
+    lengths = np.tile(p.length, (4, 1))
+    lengths[3, 0] = 12e-6
+    radii = np.tile(p.base_radius, (4, 1))
+    radii[2, 1] = 180e-9  # a second radius ratio, so a second subcircuit
+    batch = p.replace(pressure=pressures, length=lengths, base_radius=radii)
+
+    got = backend.solve_batch(network, INPUTS, Simulation(), batch)
+    expected = NativeBackend().solve_batch(network, INPUTS, Simulation(), batch)
+    assert got.shape == (4, 3)
+    assert np.abs(got - expected).max() < 1e-6
+    assert np.ptp(got[:, 2]) > 0.1
+
+
+def test_ngspice_batch_names_the_member_with_negative_conductance(backend):
+    network = channel(3.0)
+    p = network.parameters
+    batch = p.replace(pressure=np.array([[1.0, 1.0], [1.0, 1.3]]) * BAR)
+    with pytest.raises(PhysicsError, match="member 1 of a batch of 2"):
+        backend.solve_batch(network, {"a": 3.0, "b": 0.0}, Simulation(), batch)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memspec.backends.base import Backend, SimulationResult, Trace
+from memspec.backends.base import Backend, SimulationResult, Trace, _broadcast_flat
 from memspec.errors import PhysicsError, SimulationFailed
 from memspec.models import Simulation
 from memspec.netlist.ngspice import NgspiceWriter
@@ -66,7 +66,7 @@ class NgspiceBackend(Backend):
         input_voltages(network, inputs)
         writer = NgspiceWriter(network, inputs, settings, p)
         vectors = writer.node_vectors() + writer.state_vectors()
-        control = ["set filetype=ascii", "op", "write op.raw " + " ".join(vectors)]
+        control = ["set filetype=ascii", "op", "write op.raw"]
         if trace:
             # Let ngspice take long steps once settled; `linearize` puts the
             # trace back on the dt grid.
@@ -74,29 +74,64 @@ class NgspiceBackend(Backend):
             control += [
                 writer.tran_command(settings.max_time) + longest,
                 "linearize",
-                "write tran.raw " + " ".join(vectors),
+                "write tran.raw",
             ]
+        tables = self._solve(writer, control, trace)
+        steady = _columns(tables["op.raw"], vectors)[0]
+        history = _columns(tables["tran.raw"], ["time", *vectors]) if trace else None
+        return self._result(network, p, settings, writer, steady, history)
 
+    def solve_batch(
+        self,
+        network: Network,
+        inputs: Mapping[str, float],
+        settings: Simulation,
+        parameters: Parameters,
+    ) -> np.ndarray:
+        """Steady node voltages of a batch, all copies in one netlist and run."""
+        batch = parameters.batch_shape
+        if not batch or any(np.ndim(v) for v in inputs.values()):
+            return super().solve_batch(network, inputs, settings, parameters)
+        input_voltages(network, inputs)
+        members = _broadcast_flat(parameters, int(np.prod(batch)))
+        writer = NgspiceWriter(network, inputs, settings, copies=members)
+        raw = self._solve(writer, ["set filetype=ascii", "op", "write op.raw"])
+        voltages = []
+        for k, member in enumerate(members):
+            steady = _columns(raw["op.raw"], writer.node_vectors(k))[0]
+            states = _columns(raw["op.raw"], writer.state_vectors(k))[0]
+            where = f" (member {k} of a batch of {len(members)})"
+            _check_validity(network, member, settings, steady, states, where)
+            voltages.append(steady)
+        return np.reshape(voltages, (*batch, network.n_nodes))
+
+    def _solve(
+        self, writer: NgspiceWriter, control: list[str], trace: bool = False
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """Run a netlist in a fresh directory; its raw files, by name.
+
+        The directory is removed on success and kept on failure.
+        """
         run = Path(tempfile.mkdtemp(prefix="memspec-ngspice-", dir=self.workdir))
-        netlist = run / f"{network.name}.cir"
+        netlist = run / f"{writer.network.name}.cir"
         with netlist.open("w", encoding="utf-8") as stream:
             writer.write(stream, control)
         messages = self._run(netlist)
+        names = ["op.raw", "tran.raw"] if trace else ["op.raw"]
         try:
-            steady = _columns(read_raw(run / "op.raw"), vectors)[0]
-            history = None
-            if trace:
-                history = _columns(read_raw(run / "tran.raw"), ["time", *vectors])
+            # A missing vector is a failure too: after a failed `linearize`,
+            # ngspice writes the operating point into tran.raw.
+            tables = {name: read_raw(run / name) for name in names}
+            if trace and "time" not in tables["tran.raw"]:
+                raise KeyError("time")
         except (OSError, ValueError, KeyError) as error:
             raise SimulationFailed(
                 f"ngspice produced no usable result: {messages}",
                 backend=self.name,
                 netlist=netlist,
             ) from error
-
-        result = self._result(network, p, settings, writer, steady, history)
         shutil.rmtree(run, ignore_errors=True)
-        return result
+        return tables
 
     def _run(self, netlist: Path) -> str:
         """Run ngspice on `netlist`: what it reported, or SimulationFailed."""
@@ -141,7 +176,7 @@ class NgspiceBackend(Backend):
         volts, ratio = steady[:n], steady[n:]
         g0 = writer.constants.g0
         notes = ["steady state from ngspice .op on the static characteristic"]
-        notes += _check_validity(network, p, settings, writer, volts, ratio)
+        notes += _check_validity(network, p, settings, volts, ratio)
         dv = volts[network.base] - volts[network.tip]
 
         trace, settled, time = None, True, 0.0
@@ -186,9 +221,9 @@ def _check_validity(
     network: Network,
     p: Parameters,
     settings: Simulation,
-    writer: NgspiceWriter,
     volts: np.ndarray,
     ratio: np.ndarray,
+    where: str = "",
 ) -> list[str]:
     """Refuse, or note, a steady state with g_inf <= 0 (PHYSICS.md, validity).
 
@@ -208,7 +243,7 @@ def _check_validity(
         ]
     e = int(bad[0])
     raise PhysicsError(
-        f"edge '{network.edge_names[e]}' leaves the model's validity range: "
+        f"edge '{network.edge_names[e]}' leaves the model's validity range{where}: "
         f"g_inf/g0 = {exact[e]:.3g} at dV = {dv[e]:.4g} V, dP = {dp[e] / 1e5:.4g} "
         f"bar, drho = {drho[e]:.4g} mM; a negative conductance is not physical. "
         "Set on_invalid = clamp in the simulation settings to floor it instead"

@@ -38,7 +38,12 @@ from typing import TextIO
 import numpy as np
 
 from memspec.models import Simulation
-from memspec.netlist.base import NetlistWriter, format_number, net_names
+from memspec.netlist.base import (
+    EdgeConstants,
+    NetlistWriter,
+    format_number,
+    net_names,
+)
 from memspec.network import Network, Parameters
 from memspec.physics import _phi_series_coefficients
 
@@ -91,14 +96,26 @@ class NgspiceWriter(NetlistWriter):
         parameters: Parameters | None = None,
         *,
         source: str | None = None,
+        copies: Sequence[Parameters] = (),
     ):
-        super().__init__(network, inputs, parameters, source=source)
+        """`copies`, if given, replaces `parameters` by one copy of the network
+        per parameter set, all sharing the input nodes; copy k's other nodes
+        and its elements get the suffix `_k`."""
+        super().__init__(network, inputs, copies[0] if copies else parameters)
+        self.source = source
         self.settings = settings
         self.edges = net_names(network.edge_names, "m_")
         self.states = net_names(network.edge_names, "g_")
-        ratios = self.network.channels(self.parameters).radius_ratio
-        self.ratios = np.broadcast_to(ratios, (network.n_edges,))
-        self.groups = sorted(set(self.ratios.tolist()))
+        self.copies = [
+            (f"_{k}" if copies else "", EdgeConstants.of(network, p), self._ratios(p))
+            for k, p in enumerate(copies or [self.parameters])
+        ]
+        self.groups = sorted({r for *_, ratios in self.copies for r in ratios})
+
+    def _ratios(self, parameters: Parameters) -> list[float]:
+        """Rt / Rb of every edge."""
+        ratio = self.network.channels(parameters).radius_ratio
+        return np.broadcast_to(ratio, (self.network.n_edges,)).tolist()
 
     def write(self, stream: TextIO, control: Sequence[str] | None = None) -> None:
         """The netlist; `control` replaces the default plain-run block."""
@@ -163,18 +180,25 @@ class NgspiceWriter(NetlistWriter):
 
     def write_circuit(self, stream: TextIO) -> None:
         net = self.network
-        c = self.constants
         stream.write("\n* Inputs\n")
         for name, volts in self.inputs.items():
             node = self.nodes[net.node_index(name)]
             stream.write(f"V{node} {node} 0 {format_number(volts)}\n")
-        stream.write("\n* Memristors: base tip state\n")
+        for k in range(len(self.copies)):
+            self.write_copy(stream, k)
+
+    def write_copy(self, stream: TextIO, k: int) -> None:
+        net = self.network
+        suffix, c, ratios = self.copies[k]
+        nodes, states = self.copy_nodes(k), self.copy_states(k)
+        copy = f" (copy {k})" if suffix else ""
+        stream.write(f"\n* Memristors{copy}: base tip state\n")
         for e, edge in enumerate(net.edge_names):
-            base, tip = self.nodes[net.base[e]], self.nodes[net.tip[e]]
-            model = self.model_name(self.groups.index(self.ratios[e]))
+            base, tip = nodes[net.base[e]], nodes[net.tip[e]]
+            model = self.model_name(self.groups.index(ratios[e]))
             stream.write(
                 f"* {edge}: dP = {c.dP[e] / 1e5:.6g} bar, drho = {c.drho[e]:.6g} mM\n"
-                f"X{self.edges[e]} {base} {tip} {self.states[e]} {model}"
+                f"X{self.edges[e]}{suffix} {base} {tip} {states[e]} {model}"
                 f" g0={format_number(c.g0[e] * CONDUCTANCE_SCALE)}"
                 f" tau={format_number(c.tau[e])}"
                 f" ka={format_number(c.a_per_volt[e])}"
@@ -182,14 +206,25 @@ class NgspiceWriter(NetlistWriter):
                 f" kin={format_number(c.inflow[e])}"
                 f" salt={format_number(c.salt[e])}\n"
             )
-        ics = " ".join(f"v({g})=1" for g in self.states)
+        ics = " ".join(f"v({g})=1" for g in states)
         stream.write(f"\n.ic {ics}\n")
 
-    def node_vectors(self) -> list[str]:
-        return [f"v({n})" for n in self.nodes]
+    def copy_nodes(self, k: int = 0) -> list[str]:
+        """Net names of copy k's nodes; the inputs are shared by all copies."""
+        suffix = self.copies[k][0]
+        return [
+            n if role == "input" else n + suffix
+            for n, role in zip(self.nodes, self.network.roles, strict=True)
+        ]
 
-    def state_vectors(self) -> list[str]:
-        return [f"v({g})" for g in self.states]
+    def copy_states(self, k: int = 0) -> list[str]:
+        return [g + self.copies[k][0] for g in self.states]
+
+    def node_vectors(self, k: int = 0) -> list[str]:
+        return [f"v({n})" for n in self.copy_nodes(k)]
+
+    def state_vectors(self, k: int = 0) -> list[str]:
+        return [f"v({g})" for g in self.copy_states(k)]
 
     def tran_command(self, stop: float) -> str:
         return f"tran {format_number(self.settings.dt)} {format_number(stop)}"
