@@ -72,6 +72,8 @@ class Diagnostics:
         )
 
     def add(self, error: SpecSemanticError):
+        if error.source is None:
+            error.source = self.source
         self.errors.append(error)
 
     def raise_if_any(self) -> None:

@@ -382,14 +382,16 @@ def _spec(r: _Reader, items: list[syntax.Item]) -> Spec | None:
             parts["training"] = _settings_block(r, item, Training, TRAINING, "training")
 
     start = Span(r.path, 1, 1)
-    for word, example in [
-        ("network", "network NAME"),
-        ("nodes", "nodes { ... }"),
-        ("edges", "edges { ... }"),
-        ("task", "task mapping { ... }"),
-    ]:
+    if "network" not in firsts:
+        r.bad("the spec does not name its network", start, hint="add 'network NAME'")
+    for word in ("nodes", "edges", "task"):
         if word not in firsts:
-            r.bad(f"the spec has no '{word}' block", start, hint=f"add '{example}'")
+            example = "task mapping" if word == "task" else word
+            r.bad(
+                f"the spec has no '{word}' block",
+                start,
+                hint=f"add '{example} {{ ... }}'",
+            )
     if r.diag.errors:
         return None
     spec = Spec(**parts)

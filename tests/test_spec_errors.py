@@ -14,6 +14,13 @@ from memspec.parser import load, parse
 
 INVALID = Path(__file__).parent / "data" / "invalid"
 
+MAPPING = (
+    "network n\n"
+    "nodes { a: input, b: output }\n"
+    "edges { e: a -> b }\n"
+    "task mapping { inputs { a = 1 V } targets { b = 1 V } }\n"
+)
+
 SYNTAX = {
     "empty": (1, 1, "the file is empty"),
     "comments_only": (1, 1, "the file is empty"),
@@ -295,3 +302,37 @@ def test_spec_errors_directory_is_a_file_error(tmp_path):
         load(tmp_path)
     assert "\n" not in caught.value.render()
     assert str(caught.value) == f"{tmp_path}: is a directory, not a spec file"
+
+
+def test_spec_errors_from_a_string_show_the_source_line():
+    text = MAPPING.replace("inputs { a = 1 V }", "inputs { a = 1 }")
+    with pytest.raises(SpecSemanticError) as caught:
+        parse(text, "x.mem")
+    assert caught.value.render() == (
+        "x.mem:4:29: error: '1' has no unit, but a voltage is expected\n"
+        "    4 | task mapping { inputs { a = 1 } targets { b = 1 V } }\n"
+        "      |                             ^\n"
+        "hint: add a unit, as in '1 V'"
+    )
+
+
+def test_spec_errors_missing_network_name():
+    with pytest.raises(SpecSemanticError) as caught:
+        parse(MAPPING.replace("network n\n", ""), "x.mem")
+    assert caught.value.message == "the spec does not name its network"
+    assert (caught.value.span.line, caught.value.span.column) == (1, 1)
+
+
+def test_spec_errors_regression_bias_needs_a_voltage():
+    text = MAPPING.replace(
+        "mapping { inputs { a = 1 V } targets { b = 1 V } }",
+        "regression { slope = 1, intercept = 0 V, data = a, bias = a\n"
+        "  ground = a, output = b, range = 1 V .. 2 V\n"
+        "  train_samples = 3, test_points = 2 }",
+    )
+    with pytest.raises(SpecSemanticError) as caught:
+        parse(text)
+    assert caught.value.message == (
+        "'bias' needs a node and its voltage, as in 'b at 1 V'"
+    )
+    assert (caught.value.span.line, caught.value.span.column) == (4, 64)
