@@ -284,7 +284,8 @@ def _found(token: Token) -> str:
 def _expected(terminals: set[str]) -> str:
     if {"NUMBER", "NAME", "LSQB"} <= terminals:
         # The start of a value: name it as such rather than list its forms.
-        terminals = terminals - {"NUMBER", "NAME", "LSQB", "__ANON_1"}
+        dots = {t.name for t in _lark().terminals if t.pattern.value == ".."}
+        terminals = terminals - {"NUMBER", "NAME", "LSQB"} - dots
         words = ["a value"] + sorted(_word(t) for t in terminals)
     else:
         words = sorted(_word(t) for t in terminals)
@@ -320,7 +321,7 @@ def _translate(err: UnexpectedInput, text: str, path: str) -> SpecSyntaxError:
         span = Span(path, err.line, err.column, err.line, err.column + 1)
         message = f"unexpected character '{char}'"
         if not char.isalnum():
-            hint = "separate items with a new line or a comma" if char == ";" else None
+            hint = SEPARATE if char == ";" else None
         if err.allowed:
             message += f"; expected {_expected(set(err.allowed))}"
         return SpecSyntaxError(message, span, hint=hint, source=text)
