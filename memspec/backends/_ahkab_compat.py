@@ -102,12 +102,11 @@ def _import_patched() -> types.ModuleType:
             sys.modules["imp"] = saved_imp
 
     for name in _FLOAT_MODULES:
-        module = sys.modules.get(name)
-        if module is not None:
-            module.float = _scalar_float  # shadows the builtin in that module only
+        module = importlib.import_module(name)
+        module.float = _scalar_float  # shadows the builtin in that module only
     if not hasattr(np.linalg, "linalg"):
         for name in _LINALG_MODULES:
-            sys.modules[name].np = _numpy_with_linalg_alias()
+            importlib.import_module(name).np = _numpy_with_linalg_alias()
     return ahkab
 
 
