@@ -33,8 +33,11 @@ from memspec.physics import Channels
 from memspec.solve.relax import _flatten, _validate, input_voltages
 from memspec.solve.sensitivity import edge_law
 
-DENSE_LIMIT = 300  # free nodes above which J is sparse
-ITERATIVE_LIMIT = 2000  # free nodes above which CG is tried before LU
+# Measured on 2 shared cores (docs/performance.md): past ~64 free nodes the
+# dense batched solve loses to scipy.sparse, and past a few hundred the
+# random-graph LU fill-in makes preconditioned CG the faster of the two.
+DENSE_LIMIT = 64  # free nodes above which J is sparse
+ITERATIVE_LIMIT = 500  # free nodes above which CG is tried before LU
 STEP_TOLERANCE = 1e-11  # V: converged once no voltage moves by more
 MAX_ITERATIONS = 60
 FLOOR_STEP = 1e-9  # V: a step this small that cannot lower |F| is rounding
@@ -84,6 +87,7 @@ class SteadyProblem:
         self.position[self.free] = np.arange(len(self.free))
         self.a_free = _free_incidence(network, self.position)
         self.dense = len(self.free) <= DENSE_LIMIT
+        self.a_dense = self.a_free.toarray() if self.dense else None
 
     # -- the characteristic ------------------------------------------------
 
@@ -125,7 +129,7 @@ class SteadyProblem:
     def solve_linear(self, k: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         """Solve A_free diag(k) A_free^T x = rhs for each member (B, F)."""
         if self.dense:
-            jac = _dense_laplacian(self.a_free, k)
+            jac = (self.a_dense * k[:, None, :]) @ self.a_dense.T
             try:
                 return np.linalg.solve(jac, rhs[..., None])[..., 0]
             except np.linalg.LinAlgError as error:
@@ -325,12 +329,6 @@ def _free_incidence(network: Network, position: np.ndarray) -> sp.csr_matrix:
         (vals[keep], (rows[keep], cols[keep])),
         shape=(int(position.max(initial=-1)) + 1, network.n_edges),
     )
-
-
-def _dense_laplacian(a_free: sp.csr_matrix, k: np.ndarray) -> np.ndarray:
-    """A diag(k_b) A^T for every member b, as one (B, F, F) array."""
-    a = a_free.toarray()
-    return np.einsum("fe,be,ge->bfg", a, k, a, optimize=True)
 
 
 def _sparse_solve(jac: sp.csr_matrix, rhs: np.ndarray, singular) -> np.ndarray:
