@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -27,7 +27,6 @@ from memspec.training.gradient import perturbations
 from memspec.training.optimizer import Adam, Momentum, SteepestDescent
 from memspec.training.task import TaskPlan
 
-HAS_ADJOINT = importlib.util.find_spec("memspec.training.adjoint") is not None
 INPUTS = {"high": 5.0, "low": 0.0}
 
 
@@ -112,14 +111,33 @@ def test_forward_gradient_batch_equals_separate_relaxations(make_divider):
     assert ev.gradient[2] > 0 > ev.gradient[0]
 
 
-@pytest.mark.skipif(HAS_ADJOINT, reason="the adjoint gradient is installed")
-def test_adjoint_gradient_without_module_is_a_clear_error(make_divider):
+def test_adjoint_gradient_without_module_is_a_clear_error(make_divider, monkeypatch):
+    # As in an installation without the adjoint module.
+    monkeypatch.setitem(sys.modules, "memspec.training.adjoint", None)
     spec = make_divider(
         train=[TrainedProperty(kind="length", rate=1.0)],
         training=Training(gradient="adjoint", steps=1),
     )
     with pytest.raises(TrainingError, match="gradient = forward"):
         train(spec, quiet=True)
+
+
+def test_adjoint_training_of_the_divider_agrees_with_forward_differences(
+    make_divider,
+):
+    spec = make_divider(
+        train=[TrainedProperty(kind="length", rate=8.0)],
+        simulation=Simulation(solver="newton"),
+        training=Training(gradient="adjoint", steps=1),
+    )
+    exact = train(spec, quiet=True)
+    spec.training.gradient = "forward"
+    spec.simulation.solver = "relax"
+    forward = train(spec, quiet=True)
+    # One step from the same start: forward differences are within O(dw).
+    assert list(exact.weights.values()) == pytest.approx(
+        list(forward.weights.values()), rel=1e-3
+    )
 
 
 def test_optimizers_follow_their_update_rules():

@@ -232,7 +232,8 @@ def _cost(
         Problem(backend, spec.simulation, weights, o.inputs, o.targets)
         for o in objectives
     ]
-    if len(problems) > 1 and isinstance(backend, NativeBackend):
+    native = isinstance(backend, NativeBackend) and spec.simulation.solver == "relax"
+    if len(problems) > 1 and native:
         # One batched relaxation with different inputs per member.
         inputs = {
             n: np.array([o.inputs[n] for o in objectives]) for n in objectives[0].inputs
