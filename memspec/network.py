@@ -66,9 +66,7 @@ class Network:
             parameters=Parameters(
                 pressure=np.array([n.pressure for n in spec.nodes], float),
                 concentration=np.array([n.concentration for n in spec.nodes], float),
-                length=np.array(
-                    [e.length or device.length for e in spec.edges], float
-                ),
+                length=np.array([e.length or device.length for e in spec.edges], float),
                 base_radius=np.array(
                     [e.base_radius or device.base_radius for e in spec.edges], float
                 ),

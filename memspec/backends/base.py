@@ -103,8 +103,7 @@ class Backend(ABC):
             return self.simulate(network, inputs, settings, parameters).voltages
         flat = _broadcast_flat(parameters, int(np.prod(batch)))
         rows = [
-            self.simulate(network, inputs, settings, member).voltages
-            for member in flat
+            self.simulate(network, inputs, settings, member).voltages for member in flat
         ]
         return np.reshape(rows, (*batch, network.n_nodes))
 
