@@ -40,6 +40,7 @@ from memspec.models import Device
 _SERIES_TERMS = 9
 _SERIES_RADIUS = 0.05  # |a| below which phi is summed from its series
 _GL_ORDER = 8
+CHUNK = 2048  # edges evaluated at once: bounds the (edges, nodes) temporaries
 # Panel edges at 1e-1, 10^-1.5, ..., 1e-6 from each end. Against 30-digit
 # quadrature this keeps g_inf / g0 within 3e-11 for |Pe| up to 5000.
 _GRADING = 10.0 ** -(np.arange(2, 13) / 2)
@@ -159,47 +160,94 @@ class Channels:
         return self.peclet_per_volt * dV + self.peclet_per_pascal * dP
 
 
-def _profiles(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """I, phi and their derivatives in a, at every quadrature node.
+def profile_means(
+    a: np.ndarray, weight_sets: list[np.ndarray]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Weighted means of I, phi, dI/da and dphi/da over u, for (n,) values of a.
 
-    `a` has any shape S; the results have shape S + (nodes,).
+    Each weight set is (n, Q), or (1, Q) when shared by every a. Near a = 0
+    the means are summed from the series of phi, whose coefficients are
+    averaged once. Elsewhere only I and one exponential per node are formed,
+    because the rest are linear in them: with E = e^{a (u - 1)} for a > 0
+    and E = e^{a u} for a < 0,
+    <dI/da> = (<u E> - <I>) / -expm1(-a)  or  (<u E> - e^a <I>) / expm1(a),
+    <phi> = (<u> - <I>) / a  and  <dphi/da> = -(<dI/da> + <phi>) / a.
+    The direct forms use m = -|a| <= 0, so nothing large and positive is
+    ever exponentiated.
     """
-    a = np.asarray(a, float)[..., None]
-    u = QUAD_U
+    n = a.size
+    out = [tuple(np.empty(n) for _ in range(4)) for _ in weight_sets]
     small = np.abs(a) < _SERIES_RADIUS
-    big = np.where(small, 1.0, a)  # keeps the direct branch away from 0/0
+    groups = [
+        np.nonzero(small)[0],
+        np.nonzero(a >= _SERIES_RADIUS)[0],
+        np.nonzero(a <= -_SERIES_RADIUS)[0],
+    ]
+    for kind, index in enumerate(groups):
+        if not index.size:
+            continue
+        ai = a[index][:, None]
+        if kind == 0:
+            powers = ai ** np.arange(_SERIES_TERMS)
+        else:
+            m = -np.abs(ai)
+            t = np.expm1(m * QUAD_U)
+            den = np.expm1(m)[:, 0]
+            if kind == 1:
+                e = np.exp(ai * (QUAD_U - 1))
+                profile = e * t / den[:, None]
+            else:
+                e = t + 1
+                profile = t / den[:, None]
+            ue = QUAD_U * e
+        for weights, means in zip(weight_sets, out, strict=True):
+            w = weights if len(weights) == 1 else weights[index]
+            m_u = np.sum(w * QUAD_U, axis=-1)
+            if kind == 0:
+                # phi = sum_k c_k(u) a^k, so <phi> = sum_k <c_k> a^k; I = u - a phi.
+                coefficients = w @ _PHI_SERIES.T
+                m_phi = np.sum(coefficients * powers, axis=-1)
+                k = np.arange(1, _SERIES_TERMS)
+                m_d_phi = np.sum(k * coefficients[:, 1:] * powers[:, :-1], axis=-1)
+                m_profile = m_u - ai[:, 0] * m_phi
+                m_d_profile = -m_phi - ai[:, 0] * m_d_phi
+            else:
+                m_profile = _mean(profile, w)
+                if kind == 1:
+                    m_d_profile = (_mean(ue, w) - m_profile) / -den
+                else:
+                    m_d_profile = (_mean(ue, w) - np.exp(ai[:, 0]) * m_profile) / den
+                m_phi = (m_u - m_profile) / ai[:, 0]
+                m_d_phi = -(m_d_profile + m_phi) / ai[:, 0]
+            values = (m_profile, m_phi, m_d_profile, m_d_phi)
+            for target, value in zip(means, values, strict=True):
+                target[index] = value
+    return out
 
-    # Direct forms, written with m = -|a| <= 0 so that nothing large and
-    # positive is exponentiated. For a > 0, I = e^{a (u - 1)} expm1(m u) / expm1(m).
-    positive = big > 0
-    m = -np.abs(big)
-    ratio = np.expm1(m * u) / np.expm1(m)
-    shift = np.exp(np.where(positive, big * (u - 1), 0.0))
-    profile = np.where(positive, shift * ratio, ratio)
-    # dI/da = (u e^{au} - I e^a) / expm1(a), rescaled by e^{-a} when a > 0.
-    d_profile = np.where(
-        positive,
-        (u * shift - profile) / -np.expm1(m),
-        (u * np.exp(m * u) - profile * np.exp(m)) / np.expm1(m),
-    )
-    phi = (u - profile) / big
-    d_phi = -(d_profile + phi) / big
 
-    # Series near a = 0.
-    powers = np.where(small, a, 0.0)[..., None, :] ** np.arange(_SERIES_TERMS)[:, None]
-    phi_s = np.sum(_PHI_SERIES * powers, axis=-2)
-    k = np.arange(1, _SERIES_TERMS)[:, None]
-    d_phi_s = np.sum(k * _PHI_SERIES[1:] * powers[..., :-1, :], axis=-2)
-    a_s = np.where(small, a, 0.0)
-    profile_s = u - a_s * phi_s
-    d_profile_s = -phi_s - a_s * d_phi_s
+def _mean(f: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return f @ w[0] if len(w) == 1 else np.einsum("ij,ij->i", f, w)
 
-    return (
-        np.where(small, profile_s, profile),
-        np.where(small, phi_s, phi),
-        np.where(small, d_profile_s, d_profile),
-        np.where(small, d_phi_s, d_phi),
-    )
+
+def quadrature_weights(r: np.ndarray, n: int, derivative: bool = False) -> np.ndarray:
+    """w(u; r) = W r / s^2 with s = r + (1 - r) u at every node, or dw/dr.
+
+    Shape (1, Q) when every edge has the same r, else (n, Q).
+    """
+    r = np.asarray(r, float).reshape(-1)
+    if np.all(r == r[0]):
+        r = r[:1]
+    rr = np.broadcast_to(r, (len(r) if len(r) == 1 else n,))[:, None]
+    s = rr + (1 - rr) * QUAD_U
+    if derivative:
+        return QUAD_W * (1 / s**2 - 2 * rr * (1 - QUAD_U) / s**3)
+    return QUAD_W * rr / s**2
+
+
+def chunks(size: int, chunk: int = CHUNK) -> list[slice]:
+    """Slices of at most `chunk` edges, so that the (edges, nodes) temporaries
+    stay in cache on large networks."""
+    return [slice(start, start + chunk) for start in range(0, size, chunk)]
 
 
 @dataclass(frozen=True)
@@ -219,31 +267,40 @@ def steady_ratio(
 ) -> SteadyState:
     """g_inf / g0 of every edge for stimuli taken base minus tip (SI units).
 
-    All arguments broadcast together; the result has their common shape.
+    All arguments, and the channel arrays, broadcast together; the result has
+    their common shape.
     """
-    dV = np.asarray(dV, float)
-    r = channels.radius_ratio
-    pe_v = channels.peclet_per_volt
-    a = r * channels.peclet(dV, dP)
-    inflow = channels.inflow_per_volt(rho_base)
-    salt = np.asarray(drho, float) / rho_base
-
-    profile, phi, d_profile, d_phi = _profiles(a)
-    weights = _weights(r)
-    mean = lambda f: np.sum(f * weights, axis=-1)  # noqa: E731
-
-    phi_mean = mean(phi)
-    ratio = 1 - salt * mean(profile) + inflow * dV * r * phi_mean
-    da_dv = r * pe_v
-    d_ratio = (
-        -salt * mean(d_profile) * da_dv
-        + inflow * r * phi_mean
-        + inflow * dV * r * mean(d_phi) * da_dv
+    shape = np.broadcast_shapes(
+        np.shape(dV),
+        np.shape(dP),
+        np.shape(drho),
+        np.shape(rho_base),
+        channels.length.shape,
+        channels.base_radius.shape,
+        channels.tip_radius.shape,
     )
-    return SteadyState(ratio=ratio, d_ratio_d_dv=d_ratio)
 
+    def flat(x: np.ndarray | float) -> np.ndarray:
+        return np.broadcast_to(np.asarray(x, float), shape).reshape(-1)
 
-def _weights(r: np.ndarray) -> np.ndarray:
-    """Quadrature weights times dx/(L du), shape broadcastable to profiles."""
-    r = np.asarray(r, float)[..., None]
-    return QUAD_W * r / (r + (1 - r) * QUAD_U) ** 2
+    dv, dp, salt_drho, rho = flat(dV), flat(dP), flat(drho), flat(rho_base)
+    length, rb, rt = (
+        flat(channels.length),
+        flat(channels.base_radius),
+        flat(channels.tip_radius),
+    )
+    ratio, d_ratio = np.empty(dv.size), np.empty(dv.size)
+    for part in chunks(dv.size):
+        ch = Channels(length[part], rb[part], rt[part], channels.device)
+        r = ch.radius_ratio
+        a_per_volt = r * ch.peclet_per_volt
+        a = a_per_volt * dv[part] + r * ch.peclet_per_pascal * dp[part]
+        weights = quadrature_weights(r, a.size)
+        ((m_profile, m_phi, m_d_profile, m_d_phi),) = profile_means(a, [weights])
+        salt = salt_drho[part] / rho[part]
+        cr = ch.inflow_per_volt(rho[part]) * r
+        ratio[part] = 1 - salt * m_profile + cr * dv[part] * m_phi
+        d_ratio[part] = (
+            -salt * m_d_profile + cr * dv[part] * m_d_phi
+        ) * a_per_volt + cr * m_phi
+    return SteadyState(ratio=ratio.reshape(shape), d_ratio_d_dv=d_ratio.reshape(shape))

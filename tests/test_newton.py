@@ -6,14 +6,13 @@ import pytest
 from scipy.optimize import root
 
 from memspec.errors import ConvergenceError, PhysicsError
-from memspec.models import Device, Simulation
+from memspec.models import Simulation
 from memspec.network import Network
-from memspec.physics import Channels, steady_ratio
+from memspec.physics import steady_ratio
 from memspec.solve import newton
 from memspec.solve.newton import solve_steady, steady_notes
 from memspec.solve.random_networks import random_network, random_spec
 from memspec.solve.relax import relax
-from memspec.solve.sensitivity import edge_law
 
 BAR = 1e5
 DIVIDER_INPUTS = {"n0": 5.0, "n1": 0.0}
@@ -117,25 +116,6 @@ def test_newton_warm_start_reaches_the_same_state():
     nudged = cold + np.random.default_rng(1).normal(0, 0.05, cold.shape)
     warm = solve_steady(network, inputs, Simulation(), initial=nudged)
     assert np.max(np.abs(warm - cold)) < 1e-12
-
-
-def test_edge_law_equals_physics_steady_ratio():
-    rng = np.random.default_rng(0)
-    n = 3000
-    channels = Channels.from_device(
-        Device(), rng.uniform(5e-6, 15e-6, n), rng.uniform(100e-9, 300e-9, n)
-    )
-    dv = rng.uniform(-3, 3, n)
-    dv[:300] *= 1e-3  # |a| inside the series radius
-    dv[300:310] = 0.0
-    dp = rng.uniform(-0.3, 0.3, n) * BAR
-    dp[:400] *= 1e-4
-    rho = rng.uniform(0.1, 0.3, n)
-    drho = rho - rng.uniform(0.1, 0.3, n)
-    fast = edge_law(channels, dv, dp, drho, rho)
-    slow = steady_ratio(channels, dv, dp, drho, rho)
-    assert np.max(np.abs(fast.ratio - slow.ratio)) < 1e-12
-    assert np.max(np.abs(fast.d_ratio_d_dv - slow.d_ratio_d_dv)) < 1e-10
 
 
 def test_newton_invalid_steady_state_names_edge_and_stimuli():

@@ -29,9 +29,8 @@ import scipy.sparse.linalg as spla
 from memspec.errors import ConvergenceError
 from memspec.models import Simulation
 from memspec.network import Network, Parameters
-from memspec.physics import Channels
+from memspec.physics import Channels, steady_ratio
 from memspec.solve.relax import _flatten, _validate, input_voltages
-from memspec.solve.sensitivity import edge_law
 
 # Measured on 2 shared cores (docs/performance.md): past ~64 free nodes the
 # dense batched solve loses to scipy.sparse, and past a few hundred the
@@ -95,7 +94,7 @@ class SteadyProblem:
         """dV, q = g_inf / g0 and dq/d(dV), each (B, E)."""
         net = self.network
         dv = volts[:, net.base] - volts[:, net.tip]
-        state = edge_law(
+        state = steady_ratio(
             self.channels,
             dv.ravel(),
             self.dp.ravel(),
@@ -215,7 +214,7 @@ class SteadyProblem:
         """Raise on, or note, non-positive g_inf at the solution (PHYSICS.md)."""
         net = self.network
         dv = volts[:, net.base] - volts[:, net.tip]
-        raw = edge_law(
+        raw = steady_ratio(
             self.channels,
             dv.ravel(),
             self.dp.ravel(),
@@ -289,7 +288,7 @@ def steady_notes(
         tile(problem.parameters.base_radius),
     )
     dv = np.broadcast_to(grid, shape).ravel()
-    state = edge_law(
+    state = steady_ratio(
         channels, dv, tile(problem.dp), tile(problem.drho), tile(problem.rho_base)
     )
     ratio = state.ratio.reshape(shape)

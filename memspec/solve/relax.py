@@ -26,8 +26,7 @@ from memspec.backends.base import Trace
 from memspec.errors import ConvergenceError, MemspecError, PhysicsError
 from memspec.models import Simulation
 from memspec.network import Network, Parameters
-from memspec.physics import Channels
-from memspec.solve.sensitivity import edge_law
+from memspec.physics import Channels, steady_ratio
 
 
 @dataclass
@@ -116,7 +115,7 @@ def relax(
     while True:
         kcl.solve(ratio, volts)
         dv = volts[:, network.base] - volts[:, network.tip]
-        target = _ratio(channels, dv, dp, drho, rho_base)
+        target = steady_ratio(channels, dv, dp, drho, rho_base).ratio
         target = _validate(network, settings, target, dv, dp, drho, clamped)
         if trace:
             times.append(step * settings.dt)
@@ -163,7 +162,7 @@ def steady_state(
     volts = np.reshape(voltages, (size, network.n_nodes))
     channels = Channels.from_device(network.device, flat.length, flat.base_radius)
     dv, dp, drho, rho_base = network.stimuli(volts, flat)
-    ratio = _ratio(channels, dv, dp, drho, rho_base)
+    ratio = steady_ratio(channels, dv, dp, drho, rho_base).ratio
     clamped: set[int] = set()
     ratio = _validate(network, settings, ratio, dv, dp, drho, clamped)
     shape = lambda a: a.reshape(*batch, a.shape[-1])  # noqa: E731
@@ -210,25 +209,6 @@ class _Kirchhoff:
                 "Kirchhoff's current law has no unique solution: some node is not "
                 "connected to any input"
             ) from error
-
-
-def _ratio(
-    channels: Channels,
-    dv: np.ndarray,
-    dp: np.ndarray,
-    drho: np.ndarray,
-    rho_base: np.ndarray,
-) -> np.ndarray:
-    """g_inf / g0 of (B, E) edges.
-
-    `edge_law` gives the values of `physics.steady_ratio` to rounding, faster;
-    it takes flat arrays.
-    """
-    flat = Channels.from_device(
-        channels.device, channels.length.ravel(), channels.base_radius.ravel()
-    )
-    state = edge_law(flat, dv.ravel(), dp.ravel(), drho.ravel(), rho_base.ravel())
-    return state.ratio.reshape(dv.shape)
 
 
 def _flatten(p: Parameters, size: int) -> Parameters:

@@ -19,7 +19,7 @@ property touches, read off PHYSICS.md:
   r Pe_P all move; r Pe_V = -eps psi0 / (eta D) does not.
 
 Every derivative is analytic: the a-derivatives of the profiles follow
-`memspec.physics._profiles`, and the weights' r-derivative is written out here.
+`memspec.physics.profile_means`, and the weights' r-derivative is written out here.
 """
 
 from __future__ import annotations
@@ -28,17 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from memspec.physics import (
-    _PHI_SERIES,
-    _SERIES_RADIUS,
-    _SERIES_TERMS,
-    QUAD_U,
-    QUAD_W,
-    Channels,
-    SteadyState,
-)
-
-CHUNK = 2048  # edges per evaluation: keeps the (edges, quadrature) temporaries in cache
+from memspec.physics import Channels, chunks, profile_means, quadrature_weights
 
 
 @dataclass(frozen=True)
@@ -57,122 +47,6 @@ class CurrentDerivatives:
     d_rho_tip: np.ndarray  # A / (mol/m^3)
     d_length: np.ndarray  # A / m
     d_base_radius: np.ndarray  # A / m
-
-
-def chunks(size: int, chunk: int = CHUNK) -> list[slice]:
-    return [slice(start, start + chunk) for start in range(0, size, chunk)]
-
-
-def edge_law(
-    channels: Channels,
-    dV: np.ndarray,
-    dP: np.ndarray,
-    drho: np.ndarray,
-    rho_base: np.ndarray,
-) -> SteadyState:
-    """g_inf / g0 and its dV-derivative for flat (E,) arrays.
-
-    The same values as `memspec.physics.steady_ratio` (tests hold them to
-    rounding), several times faster on large networks: see `profile_means`.
-    """
-    d_ratio = np.empty(dV.shape)
-    ratio = np.empty(dV.shape)
-    for part in chunks(dV.size):
-        ch = _slice(channels, part)
-        dv, dp, rho = dV[part], dP[part], rho_base[part]
-        r = ch.radius_ratio
-        a_per_volt = r * ch.peclet_per_volt
-        a = a_per_volt * dv + r * ch.peclet_per_pascal * dp
-        ((m_profile, m_phi, m_d_profile, m_d_phi),) = profile_means(
-            a, [_weights(r, dv.size)]
-        )
-        salt = drho[part] / rho
-        cr = ch.inflow_per_volt(rho) * r
-        ratio[part] = 1 - salt * m_profile + cr * dv * m_phi
-        d_ratio[part] = (
-            -salt * m_d_profile + cr * dv * m_d_phi
-        ) * a_per_volt + cr * m_phi
-    return SteadyState(ratio=ratio, d_ratio_d_dv=d_ratio)
-
-
-def profile_means(
-    a: np.ndarray, weight_sets: list[np.ndarray]
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Weighted means of I, phi, dI/da and dphi/da over u, for (n,) values of a.
-
-    Each weight set is (n, Q), or (1, Q) when shared. Near a = 0 the means
-    are summed from the series of `memspec.physics` for phi, whose
-    coefficients are averaged once. Elsewhere only I and one exponential per
-    node are formed, because the rest are linear in them:
-    with E = e^{a (u - 1)} for a > 0 and E = e^{a u} for a < 0,
-    <dI/da> = (<u E> - <I>) / -expm1(-a)  or  (<u E> - e^a <I>) / expm1(a),
-    <phi> = (<u> - <I>) / a  and  <dphi/da> = -(<dI/da> + <phi>) / a.
-    """
-    n = a.size
-    out = [tuple(np.empty(n) for _ in range(4)) for _ in weight_sets]
-    small = np.abs(a) < _SERIES_RADIUS
-    groups = [np.nonzero(small)[0], np.nonzero(a >= _SERIES_RADIUS)[0]]
-    groups.append(np.nonzero(a <= -_SERIES_RADIUS)[0])
-    for kind, index in enumerate(groups):
-        if not index.size:
-            continue
-        if kind == 0:
-            ai = a[index][:, None]
-            powers = ai ** np.arange(_SERIES_TERMS)
-        else:
-            ai = a[index][:, None]
-            m = -np.abs(ai)
-            t = np.expm1(m * QUAD_U)
-            den = np.expm1(m)[:, 0]
-            if kind == 1:
-                e = np.exp(ai * (QUAD_U - 1))
-                profile = e * t / den[:, None]
-            else:
-                e = t + 1
-                profile = t / den[:, None]
-            ue = QUAD_U * e
-        for weights, means in zip(weight_sets, out, strict=True):
-            w = weights if len(weights) == 1 else weights[index]
-            m_u = np.sum(w * QUAD_U, axis=-1)
-            if kind == 0:
-                # phi = sum_k c_k(u) a^k, so <phi> = sum_k <c_k> a^k, and I = u - a phi.
-                coefficients = w @ _PHI_SERIES.T  # (n or 1, terms)
-                m_phi = np.sum(coefficients * powers, axis=-1)
-                k = np.arange(1, _SERIES_TERMS)
-                m_d_phi = np.sum(k * coefficients[:, 1:] * powers[:, :-1], axis=-1)
-                m_profile = m_u - ai[:, 0] * m_phi
-                m_d_profile = -m_phi - ai[:, 0] * m_d_phi
-            else:
-                m_profile = _mean(profile, w)
-                if kind == 1:
-                    m_d_profile = (_mean(ue, w) - m_profile) / -den
-                else:
-                    m_d_profile = (_mean(ue, w) - np.exp(ai[:, 0]) * m_profile) / den
-                m_phi = (m_u - m_profile) / ai[:, 0]
-                m_d_phi = -(m_d_profile + m_phi) / ai[:, 0]
-            values = (m_profile, m_phi, m_d_profile, m_d_phi)
-            for target, value in zip(means, values, strict=True):
-                target[index] = value
-    return out
-
-
-def _mean(f: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return f @ w[0] if len(w) == 1 else np.einsum("ij,ij->i", f, w)
-
-
-def _weights(r: np.ndarray, n: int, derivative: bool = False) -> np.ndarray:
-    """Quadrature weights w(u; r) = W r / s^2, s = r + (1 - r) u, or dw/dr.
-
-    Shape (1, Q) when every edge has the same r, else (n, Q).
-    """
-    r = np.asarray(r, float).reshape(-1)
-    if np.all(r == r[0]):
-        r = r[:1]
-    rr = np.broadcast_to(r, (len(r) if len(r) == 1 else n,))[:, None]
-    s = rr + (1 - rr) * QUAD_U
-    if derivative:
-        return QUAD_W * (1 / s**2 - 2 * rr * (1 - QUAD_U) / s**3)
-    return QUAD_W * rr / s**2
 
 
 def _slice(channels: Channels, part: slice) -> Channels:
@@ -226,7 +100,8 @@ def _derivatives(channels, dv, dp, drho, rho_base, floor) -> dict[str, np.ndarra
     a_per_pascal = r * channels.peclet_per_pascal
     a = a_per_volt * dv + a_per_pascal * dp
 
-    weights, d_weights = _weights(r, dv.size), _weights(r, dv.size, derivative=True)
+    weights = quadrature_weights(r, dv.size)
+    d_weights = quadrature_weights(r, dv.size, derivative=True)
     (m_profile, m_phi, m_d_profile, m_d_phi), (w_profile, w_phi, _, _) = profile_means(
         a, [weights, d_weights]
     )
