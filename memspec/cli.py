@@ -120,6 +120,9 @@ def train(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the run in --out.")
     ] = False,
+    plot: Annotated[
+        bool, typer.Option("--plot", help="Draw the run's figures at the end.")
+    ] = False,
 ) -> None:
     """Train a network on its task; write history.csv, result.json, trained.mem."""
     from memspec.parser import load
@@ -155,6 +158,47 @@ def train(
         volts = ", ".join(f"{n} = {v:.4f} V" for n, v in result.outputs.items())
         console.print(f"outputs: {volts}")
         console.print(f"wrote {out}/history.csv, result.json, trained.mem")
+    if plot:
+        _plot_run(out, backend, quiet)
+
+
+@app.command("plot")
+def plot_(
+    directory: Annotated[
+        Path, typer.Argument(help="A directory written by memspec train.")
+    ],
+    backend: BackendOption = "native",
+) -> None:
+    """Draw the figures of a training run as PNG files in its directory."""
+    _plot_run(directory, backend, quiet=False)
+
+
+@app.command()
+def compare(
+    file: File,
+    weights: Annotated[
+        str,
+        typer.Option("--weights", help="Comma-separated weight types, one run each."),
+    ] = "pressure,concentration,length,base_radius",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output directory [default: compare/NAME]."),
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", "-n", help="Number of steps.", min=0)
+    ] = None,
+    backend: BackendOption = "native",
+) -> None:
+    """Train a spec once per weight type; write a cost figure and a table."""
+    from memspec.compare import compare as run_comparison
+    from memspec.parser import load
+
+    spec = load(file)
+    out = out or Path("compare") / spec.name
+    kinds = [w.strip() for w in weights.split(",") if w.strip()]
+    comparison = run_comparison(spec, kinds, out, steps=steps, backend=backend)
+    print(comparison.to_markdown(), end="")
+    console.print(f"wrote {out}/cost.png, comparison.md, comparison.json")
 
 
 @app.command("compile")
@@ -289,6 +333,14 @@ def _print_validation(report) -> None:
         f"{report.spec}: {verdict}: largest deviation {deviation:.3g} V "
         f"({node}, {case}); tolerance {report.tolerance:g} V"
     )
+
+
+def _plot_run(directory: Path, backend: str, quiet: bool) -> None:
+    from memspec.plot import plot_run
+
+    written = plot_run(directory, backend=backend)
+    if not quiet:
+        console.print(f"wrote {', '.join(str(p) for p in written)}")
 
 
 def _command_line(file, weight, steps, out, backend) -> str:

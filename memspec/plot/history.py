@@ -20,25 +20,32 @@ def relative_cost(history: History) -> np.ndarray:
     return relative
 
 
-def cost_figure(history: History, regression: bool = False) -> Figure:
-    """Cost normalised to its start against step, on a log scale.
+def cost_curves(
+    history: History, regression: bool = False
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(label, steps, cost / start) of each curve the cost figure draws.
 
-    For regression the test cost is drawn at the steps where it was
-    evaluated, normalised to its first evaluation.
+    The first curve is the one that measures learning: the test cost at the
+    steps where it was evaluated for regression, the training cost otherwise.
     """
+    if not regression:
+        return [("cost / start", history.step, relative_cost(history))]
+    evaluated = ~np.isnan(history.test_cost)
+    test = history.test_cost[evaluated]
+    return [
+        ("test cost / start", history.step[evaluated], test / test[0]),
+        ("sample cost / start", history.step, relative_cost(history)),
+    ]
+
+
+def cost_figure(history: History, regression: bool = False) -> Figure:
+    """Cost normalised to its start against step, on a log scale."""
     fig = Figure(figsize=FIGSIZE, layout="constrained")
     ax = fig.add_subplot()
-    if regression:
-        evaluated = ~np.isnan(history.test_cost)
-        test = history.test_cost[evaluated]
-        ax.plot(
-            history.step[evaluated], test / test[0], "o-", label="test cost / start"
-        )
-        ax.plot(
-            history.step, relative_cost(history), alpha=0.4, label="sample cost / start"
-        )
-    else:
-        ax.plot(history.step, relative_cost(history), label="cost / start")
+    curves = cost_curves(history, regression)
+    for k, (label, steps, values) in enumerate(curves):
+        style = {"marker": "o", "markersize": 3} if regression and k == 0 else {}
+        ax.plot(steps, values, label=label, alpha=1.0 if k == 0 else 0.4, **style)
     for start in history.stage_starts()[1:]:
         ax.axvline(history.step[start], color="grey", linestyle=":", linewidth=1)
     ax.set_yscale("log")
