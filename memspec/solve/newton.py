@@ -29,7 +29,7 @@ import scipy.sparse.linalg as spla
 from memspec.errors import ConvergenceError
 from memspec.models import Simulation
 from memspec.network import Network, Parameters
-from memspec.physics import Channels, steady_ratio
+from memspec.physics import Channels, VoltageLaw, steady_ratio
 from memspec.solve.relax import _flatten, _validate, input_voltages
 
 # Measured on 2 shared cores (docs/performance.md): past ~64 free nodes the
@@ -75,6 +75,9 @@ class SteadyProblem:
         _, dp, drho, rho_base = network.stimuli(volts, flat)
         self.dp, self.drho, self.rho_base = dp, drho, rho_base
         self.g0 = self.channels.ohmic_conductance(rho_base.ravel()).reshape(dp.shape)
+        self.voltage_law = VoltageLaw(
+            self.channels, dp.ravel(), drho.ravel(), rho_base.ravel()
+        )
         self.reference = float(np.median(self.g0))
         imposed = volts[:, network.inputs]
         self.lowest = imposed.min(axis=1, initial=0.0)[:, None]
@@ -94,13 +97,7 @@ class SteadyProblem:
         """dV, q = g_inf / g0 and dq/d(dV), each (B, E)."""
         net = self.network
         dv = volts[:, net.base] - volts[:, net.tip]
-        state = steady_ratio(
-            self.channels,
-            dv.ravel(),
-            self.dp.ravel(),
-            self.drho.ravel(),
-            self.rho_base.ravel(),
-        )
+        state = self.voltage_law(dv.ravel())
         ratio = state.ratio.reshape(dv.shape)
         slope = state.d_ratio_d_dv.reshape(dv.shape)
         # Newton always follows the clamped law, so that its iterates never
@@ -214,13 +211,7 @@ class SteadyProblem:
         """Raise on, or note, non-positive g_inf at the solution (PHYSICS.md)."""
         net = self.network
         dv = volts[:, net.base] - volts[:, net.tip]
-        raw = steady_ratio(
-            self.channels,
-            dv.ravel(),
-            self.dp.ravel(),
-            self.drho.ravel(),
-            self.rho_base.ravel(),
-        ).ratio.reshape(dv.shape)
+        raw = self.voltage_law(dv.ravel()).ratio.reshape(dv.shape)
         clamped: set[int] = set()
         _validate(net, self.settings, raw, dv, self.dp, self.drho, clamped)
         return [

@@ -26,7 +26,7 @@ from memspec.backends.base import Trace
 from memspec.errors import ConvergenceError, MemspecError, PhysicsError
 from memspec.models import Simulation
 from memspec.network import Network, Parameters
-from memspec.physics import Channels, steady_ratio
+from memspec.physics import Channels, VoltageLaw, steady_ratio
 
 
 @dataclass
@@ -108,6 +108,7 @@ def relax(
     rate = settings.dt / channels.time_constant
     max_steps = int(round(settings.max_time / settings.dt))
 
+    law = VoltageLaw(channels, dp, drho, rho_base)
     ratio = np.ones((size, network.n_edges))
     clamped: set[int] = set()
     times, v_trace, g_trace = [], [], []
@@ -115,7 +116,7 @@ def relax(
     while True:
         kcl.solve(ratio, volts)
         dv = volts[:, network.base] - volts[:, network.tip]
-        target = steady_ratio(channels, dv, dp, drho, rho_base).ratio
+        target = law(dv).ratio
         target = _validate(network, settings, target, dv, dp, drho, clamped)
         if trace:
             times.append(step * settings.dt)
