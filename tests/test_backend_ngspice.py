@@ -129,6 +129,19 @@ def test_ngspice_relaxation_trace_matches_ode(backend):
     assert trace.voltages[-1, 2] == pytest.approx(result.voltage("out"), abs=1e-6)
 
 
+def test_native_euler_trace_at_the_default_step_follows_ngspice(backend):
+    network = divider(bottom=("low", "out"))
+    settings = Simulation()
+    spice = backend.simulate(network, INPUTS, settings, trace=True)
+    native = NativeBackend().simulate(network, INPUTS, settings, trace=True)
+
+    checkpoints = np.array([1e-3, 5e-3, 20e-3])
+    at = lambda r: np.interp(checkpoints, r.trace.time, r.trace.voltages[:, 2])  # noqa: E731
+    swing = abs(native.voltage("out") - native.trace.voltages[0, 2])
+    assert np.abs(at(native) - at(spice)).max() <= 0.005 * swing
+    assert native.voltage("out") == pytest.approx(spice.voltage("out"), abs=1e-6)
+
+
 def test_ngspice_negative_conductance_is_an_error(backend, tmp_path):
     network = channel(3.0, tip_pressure=1.3 * BAR)
     with pytest.raises(PhysicsError, match="edge 'm'.*dV = 3 V, dP = -0.3 bar"):
