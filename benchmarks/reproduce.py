@@ -1,0 +1,104 @@
+"""Run every experiment of docs/reproduction.md and rewrite its tables.
+
+    python benchmarks/reproduce.py [--out runs/paper]
+
+Each experiment is the `memspec` command printed next to it in the document;
+this script runs the same Python API, copies the figures into docs/figures/
+and rewrites each measured table of docs/reproduction.md in place, between
+its `<!-- KEY:begin -->` and `<!-- KEY:end -->` markers. It takes about two
+minutes on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from memspec.compare import compare
+from memspec.models import WEIGHT_KINDS
+from memspec.parser import load
+from memspec.plot import plot_run
+from memspec.plot.run import read_history
+from memspec.training import train
+
+ROOT = Path(__file__).parent.parent
+PAPER = ROOT / "specs" / "paper"
+FIGURES = ROOT / "docs" / "figures"
+
+
+def divider(out: Path) -> list[str]:
+    lines = [
+        "| weight | steps | relative cost | V(out) [V] | overshoot [mV] | seconds |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for kind in WEIGHT_KINDS:
+        run = out / f"divider_{kind}"
+        result = train(load(PAPER / f"divider_{kind}.mem"), out_dir=run, quiet=True)
+        volts = read_history(run / "history.csv").voltages["out"]
+        overshoot = max(0.0, volts.max() - 4.0) * 1e3
+        lines.append(
+            f"| {kind} | {result.steps} | {result.relative_cost:.2e} "
+            f"| {result.outputs['out']:.4f} | {overshoot:.2f} | {result.seconds:.1f} |"
+        )
+    plot_run(out / "divider_pressure")
+    keep(out / "divider_pressure", "divider_pressure", ["outputs", "characteristic"])
+    return lines
+
+
+def retrain(out: Path) -> list[str]:
+    run = out / "divider_retrain"
+    spec = load(PAPER / "divider_retrain.mem")
+    train(spec, out_dir=run, quiet=True)
+    history = read_history(run / "history.csv")
+    lines = ["| stage | target [V] | V(out) at end of stage [V] | error [mV] |"]
+    lines.append("|---:|---:|---:|---:|")
+    for k, stage in enumerate(spec.task.stages):
+        wanted = stage.targets["out"]
+        volts = history.voltages["out"][history.stage == str(k)][-1]
+        lines.append(
+            f"| {k + 1} | {wanted:g} | {volts:.4f} | {(volts - wanted) * 1e3:.2f} |"
+        )
+    plot_run(run)
+    keep(run, "divider_retrain", ["outputs", "weights"])
+    return lines
+
+
+def comparison(out: Path, name: str) -> list[str]:
+    result = compare(load(PAPER / f"{name}.mem"), WEIGHT_KINDS, out / name)
+    shutil.copy(out / name / "cost.png", FIGURES / f"{name}_compare.png")
+    best = result.best().weight
+    plot_run(out / name / best)
+    keep(out / name / best, f"{name}_{best}", ["graph", "characteristic", "regression"])
+    (out / name / "comparison.json").write_text(json.dumps(result.to_json(), indent=2))
+    return [*result.to_markdown().splitlines(), "", f"best: {best}"]
+
+
+def keep(run: Path, prefix: str, names: list[str]) -> None:
+    for name in names:
+        if (run / f"{name}.png").exists():
+            shutil.copy(run / f"{name}.png", FIGURES / f"{prefix}_{name}.png")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "paper")
+    out = parser.parse_args().out
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    sections = {
+        "Voltage divider": divider(out),
+        "Retraining schedule": retrain(out),
+        "Mapping, 9 nodes and 15 edges": comparison(out, "mapping_9n15e"),
+        "Regression, 10 nodes and 17 edges": comparison(out, "regression_10n17e"),
+        "Regression, three edges flipped": comparison(out, "regression_10n17e_flipped"),
+    }
+    text = ["# Measured results (written by benchmarks/reproduce.py)", ""]
+    for title, lines in sections.items():
+        text += [f"## {title}", "", *lines, ""]
+    (ROOT / "docs" / "reproduction_results.md").write_text("\n".join(text))
+    print("\n".join(text))
+
+
+if __name__ == "__main__":
+    main()
