@@ -31,6 +31,7 @@ def simulate(
     backend: str | Backend = "native",
     inputs: Mapping[str, float] | None = None,
     trace: bool = False,
+    check_routes: bool = False,
 ) -> SimulationResult:
     """Relax the network of `spec` to its steady state.
 
@@ -39,9 +40,15 @@ def simulate(
         backend: a backend name or instance.
         inputs: volts per input node, each overriding the task's (`task_inputs`).
         trace: also return the relaxation in time.
+        check_routes: also relax and solve directly in numpy, and add notes
+            on whether the two routes reach the same state.
     """
     backend = get_backend(backend) if isinstance(backend, str) else backend
     imposed = task_inputs(spec) | dict(inputs or {})
-    return backend.simulate(
-        Network.from_spec(spec), imposed, spec.simulation, trace=trace
-    )
+    network = Network.from_spec(spec)
+    result = backend.simulate(network, imposed, spec.simulation, trace=trace)
+    if check_routes:
+        from memspec.solve.routes import check_routes as compare_routes
+
+        result.notes.extend(compare_routes(network, imposed, spec.simulation))
+    return result

@@ -79,6 +79,13 @@ def simulate(
         list[str] | None,
         typer.Option("--input", "-i", help="Impose NODE=VOLTS (repeatable)."),
     ] = None,
+    check_routes: Annotated[
+        bool,
+        typer.Option(
+            "--check-routes",
+            help="Also relax and solve directly; note whether they agree.",
+        ),
+    ] = False,
 ) -> None:
     """Relax a network to its steady state and print voltages and currents.
 
@@ -89,7 +96,12 @@ def simulate(
     from memspec.parser import load
 
     spec = load(file)
-    result = run_simulation(spec, backend=backend, inputs=_parse_inputs(inputs))
+    result = run_simulation(
+        spec,
+        backend=backend,
+        inputs=_parse_inputs(inputs),
+        check_routes=check_routes,
+    )
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
         return

@@ -46,7 +46,8 @@ class SimulationResult:
         return float(self.voltages[self.node_names.index(node)])
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        notes = {"notes": list(self.notes)} if self.notes else {}
+        return notes | {
             "backend": self.backend,
             "settled": bool(self.settled),
             "time": float(self.time),
