@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from memspec.errors import MemspecError
-from memspec.models import WEIGHT_KINDS, WEIGHT_UNITS, Spec
+from memspec.models import NODE_WEIGHTS, WEIGHT_KINDS, WEIGHT_UNITS, Spec
 from memspec.network import Network, Parameters
 
 
@@ -49,11 +49,8 @@ class History:
         p = network.parameters
         changes: dict[str, np.ndarray] = {}
         for kind in self.weight_kinds():
-            names = (
-                network.node_names
-                if kind in ("pressure", "concentration")
-                else (network.edge_names)
-            )
+            nodes = kind in NODE_WEIGHTS
+            names = network.node_names if nodes else network.edge_names
             values = getattr(p, kind).copy()
             scale = WEIGHT_UNITS[kind][1]
             for member in self.members(kind):
