@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -262,21 +261,18 @@ def validate(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `memspec` console script."""
+    """Entry point of the `memspec` console script.
+
+    Usage errors are typer's to report (exit 2); memspec's own errors are
+    rendered here, without a traceback unless --debug is given.
+    """
     try:
-        code = app(args=argv, prog_name="memspec", standalone_mode=False)
+        app(args=argv, prog_name="memspec")
     except MemspecError as error:
         if _state["debug"]:
             raise
         print(error.render(), file=sys.stderr)
         sys.exit(1)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        print("aborted", file=sys.stderr)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _parse_inputs(items: list[str] | None) -> dict[str, float] | None:

@@ -128,3 +128,13 @@ def test_readme_second_command_is_what_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert second in ci
     assert "set -euo pipefail" in ci
+
+
+@pytest.mark.parametrize(
+    "args", [("train",), ("simulate", "--nope", "x.mem"), ("frobnicate",)]
+)
+def test_cli_usage_errors_exit_2_without_a_traceback(run_cli, args):
+    run = run_cli(*args)
+    assert run.code == 2
+    assert "Traceback" not in run.stderr
+    assert "Usage: memspec" in run.stderr
