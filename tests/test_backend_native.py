@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 
 from memspec.backends import get_backend
 from memspec.backends.native import NativeBackend
-from memspec.errors import BackendUnavailable
 from memspec.models import Simulation
 from memspec.network import Network
 from memspec.solve import relax
@@ -68,16 +65,6 @@ def test_native_simulate_returns_a_trace_on_request(make_divider):
     assert trace.voltages.shape == (len(trace.time), 3)
     assert trace.conductance[0] == pytest.approx(result.conductance / result.g_over_g0)
     assert trace.time[-1] == pytest.approx(result.time)
-
-
-def test_native_newton_without_solver_is_a_clear_error(make_divider, monkeypatch):
-    # As in an installation without the Newton module.
-    monkeypatch.setitem(sys.modules, "memspec.solve.newton", None)
-    net = Network.from_spec(make_divider())
-    with pytest.raises(BackendUnavailable, match="solver = relax"):
-        NativeBackend().simulate(
-            net, {"high": 5, "low": 0}, Simulation(solver="newton")
-        )
 
 
 def test_native_newton_agrees_with_relaxation(make_divider):

@@ -7,15 +7,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib import import_module
-from types import ModuleType
 
 import numpy as np
 
 from memspec.backends.base import Backend, SimulationResult
-from memspec.errors import BackendUnavailable
 from memspec.models import Simulation
 from memspec.network import Network, Parameters
+from memspec.solve.newton import solve_steady
 from memspec.solve.relax import relax, steady_state
 
 
@@ -40,7 +38,7 @@ class NativeBackend(Backend):
         trace: bool = False,
     ) -> SimulationResult:
         if settings.solver == "newton":
-            volts = _newton().solve_steady(network, inputs, settings, parameters)
+            volts = solve_steady(network, inputs, settings, parameters)
             state = steady_state(network, settings, volts, parameters)
         else:
             state = relax(network, inputs, settings, parameters, trace=trace)
@@ -72,19 +70,6 @@ class NativeBackend(Backend):
         # as in training, where the weights move little from step to step.
         key = (network.name, parameters.batch_shape, tuple(sorted(inputs.items())))
         initial = self._warm[1] if self._warm and self._warm[0] == key else None
-        volts = _newton().solve_steady(network, inputs, settings, parameters, initial)
+        volts = solve_steady(network, inputs, settings, parameters, initial)
         self._warm = (key, volts)
         return volts
-
-
-def _newton() -> ModuleType:
-    try:
-        return import_module("memspec.solve.newton")
-    except ModuleNotFoundError as error:
-        if error.name != "memspec.solve.newton":
-            raise
-        raise BackendUnavailable(
-            "the Newton steady-state solver is not part of this installation; "
-            "use solver = relax in the simulation settings",
-            backend="native",
-        ) from error
