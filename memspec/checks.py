@@ -166,6 +166,7 @@ def _check_values(spec: Spec, where: Locations, diag: Diagnostics):
         )
     _positive(diag, where, spec.training, "steps", "the number of training steps")
     _positive(diag, where, spec.training, "fd_step", "the finite-difference step")
+    _positive(diag, where, spec.training, "rate_decay", "rate_decay")
 
 
 def _duplicates(diag, where, items, what: str):
@@ -319,8 +320,15 @@ def _check_regression(spec: Spec, task: Regression, where: Locations, diag):
         ("n_train", "train_samples"),
         ("n_test", "test_points"),
         ("test_every", "test_every"),
+        ("batch", "batch"),
     ]:
         _positive(diag, where, task, field, what)
+    if task.batch > task.n_train > 0:
+        diag.error(
+            f"batch ({task.batch}) is larger than train_samples ({task.n_train})",
+            where.get(task, "batch"),
+            hint="a step sums at most every training sample once",
+        )
 
 
 def _check_task(spec: Spec, where: Locations, diag: Diagnostics):

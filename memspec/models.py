@@ -132,6 +132,9 @@ class Regression(Model):
     n_test: int
     seed: int = 0
     test_every: int = 10
+    # Training samples per step, their costs summed: 1 is the published
+    # scheme; `n_train` is full-batch (deterministic) descent.
+    batch: int = 1
     span: SpanField
 
 
@@ -166,6 +169,9 @@ class Training(Model):
     gradient: GradientMethod = "forward"
     optimizer: Optimizer = "steepest_descent"
     momentum: float = 0.9
+    # T of the rate schedule rate / (1 + step / T), in steps; None keeps the
+    # published fixed rate.
+    rate_decay: float | None = None
     # The kinds of `train` block trained by default; None trains them all.
     # `memspec train --weight KIND` picks another block instead.
     weights: list[WeightKind] | None = None

@@ -185,6 +185,7 @@ TRAINING = {
     "gradient": Key("gradient", _choice(_choices(Training, "gradient"))),
     "optimizer": Key("optimizer", _choice(_choices(Training, "optimizer"))),
     "momentum": Key("momentum", _number("")),
+    "rate_decay": Key("rate_decay", _number("")),
     "weights": Key("weights", _kinds),
 }
 REGRESSION = {
@@ -199,6 +200,7 @@ REGRESSION = {
     "test_points": Key("n_test", _integer),
     "seed": Key("seed", _integer),
     "test_every": Key("test_every", _integer),
+    "batch": Key("batch", _integer),
 }
 SCHEDULE = {"steps_per_stage": Key("steps_per_stage", _integer)}
 
@@ -226,5 +228,7 @@ TASK_KINDS = ("mapping", "schedule", "regression")
 ROLES = _choices(Node, "role")
 REQUIRED = {
     "train": ("rate",),
-    "regression": tuple(k for k in REGRESSION if k not in ("seed", "test_every")),
+    "regression": tuple(
+        k for k in REGRESSION if k not in ("seed", "test_every", "batch")
+    ),
 }

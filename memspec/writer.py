@@ -162,6 +162,7 @@ def _regression(task: Regression) -> list[str]:
         ("test_points", str(task.n_test)),
         ("seed", str(task.seed)),
         ("test_every", str(task.test_every)),
+        ("batch", str(task.batch)),
     ]
     lines = ["task regression {"]
     _settings(lines, pairs)
@@ -190,6 +191,8 @@ def _training(training: Training) -> list[str]:
         ("optimizer", training.optimizer),
         ("momentum", number_text(training.momentum)),
     ]
+    if training.rate_decay is not None:
+        pairs.append(("rate_decay", number_text(training.rate_decay)))
     if training.weights is not None:
         pairs.append(("weights", "[" + ", ".join(training.weights) + "]"))
     lines = ["training {"]

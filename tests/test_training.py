@@ -22,9 +22,15 @@ from memspec.models import (
 )
 from memspec.network import Network
 from memspec.solve import relax
+from memspec.solve.newton import solve_steady
 from memspec.training import Problem, gradient, train, weight_set
 from memspec.training.gradient import perturbations
-from memspec.training.optimizer import Adam, Momentum, SteepestDescent
+from memspec.training.optimizer import (
+    Adam,
+    Momentum,
+    SteepestDescent,
+    decayed_rates,
+)
 from memspec.training.task import TaskPlan
 
 INPUTS = {"high": 5.0, "low": 0.0}
@@ -151,6 +157,31 @@ def test_optimizers_follow_their_update_rules():
     assert heavy.step(w, grad) == pytest.approx(w - rates * 1.5 * grad)
     # Adam's first step moves each weight by its rate against the gradient sign.
     assert Adam(rates).step(w, grad) == pytest.approx([0.5, 3.0])
+
+
+def test_decayed_rates_halve_after_decay_steps_and_fall_as_one_over_step():
+    rates = np.array([100.0, 4.0])
+    assert decayed_rates(rates, None, 500) is rates
+    assert decayed_rates(rates, 200.0, 0) == pytest.approx([100.0, 4.0])
+    assert decayed_rates(rates, 200.0, 200) == pytest.approx([50.0, 2.0])
+    assert decayed_rates(rates, 200.0, 1800) == pytest.approx([10.0, 0.4])
+
+
+def test_train_rate_decay_rows_follow_the_decayed_update(make_divider, tmp_path):
+    spec = ohmic_divider(make_divider, training=Training(steps=2, rate_decay=0.5))
+    train(spec, out_dir=tmp_path, quiet=True)
+    rows = history(tmp_path / "history.csv")
+
+    def analytic_gradient(top, bottom):
+        v = 5 * bottom / (top + bottom)
+        return 2 * (v - 4) * np.array([-5 * bottom, 5 * top]) / (top + bottom) ** 2
+
+    # Step 0 uses rate 1; step 1 uses 1 / (1 + 1 / 0.5) = 1/3.
+    names = ["length:top", "length:bottom"]
+    w1 = np.array([float(rows[1][n]) for n in names])
+    w2 = np.array([float(rows[2][n]) for n in names])
+    assert w1 == pytest.approx(10 - analytic_gradient(10, 10), rel=1e-4)
+    assert w2 == pytest.approx(w1 - analytic_gradient(*w1) / 3, rel=1e-4)
 
 
 def test_train_steepest_descent_rows_follow_the_update(make_divider, tmp_path):
@@ -350,3 +381,82 @@ def test_regression_test_cost_is_summed_over_the_test_points(make_divider, tmp_p
         v = relax(net, inputs, Simulation(), weights.parameters(w)).voltages[2]
         total += (v - (0.2 * x + 0.3)) ** 2
     assert float(rows[2]["test_cost"]) == pytest.approx(total, rel=1e-6)
+
+
+def three_input_regression(make_divider, **task):
+    # Ground and bias on distinct input nodes: the divider with a third input.
+    spec = regression_spec(make_divider)
+    spec.nodes.append(spec.nodes[1].model_copy(update={"name": "bias"}))
+    spec.edges.append(spec.edges[1].model_copy(update={"name": "b2", "tip": "bias"}))
+    spec.task = spec.task.model_copy(update={"bias_node": "bias", **task})
+    return spec
+
+
+def test_regression_batch_one_keeps_the_published_draws(make_divider):
+    spec = regression_spec(make_divider)
+    plan = TaskPlan(spec, steps=30)
+    rng = np.random.default_rng(3)
+    samples = rng.uniform(1.0, 3.0, size=8)
+    drawn = samples[rng.integers(8, size=31)]
+    assert [len(plan.objectives(k)) for k in range(31)] == [1] * 31
+    assert [plan.objective(k).inputs["high"] for k in range(31)] == list(drawn)
+
+
+def test_regression_batches_hold_distinct_training_samples(make_divider):
+    spec = regression_spec(make_divider)
+    spec.task.batch = 3
+    plan = TaskPlan(spec, steps=10)
+    for k in range(11):
+        drawn = [o.inputs["high"] for o in plan.objectives(k)]
+        assert len(set(drawn)) == 3
+        assert set(drawn) <= set(plan.samples)
+    spec.task.batch = 8
+    full = TaskPlan(spec, steps=4)
+    for k in range(5):
+        assert sorted(o.inputs["high"] for o in full.objectives(k)) == sorted(
+            full.samples
+        )
+    spec.task.batch = 9
+    with pytest.raises(TrainingError, match="between 1 and train_samples"):
+        TaskPlan(spec, steps=4)
+
+
+def test_regression_batch_cost_and_step_are_sums_over_its_samples(
+    make_divider, tmp_path
+):
+    spec = three_input_regression(make_divider, batch=3)
+    spec.train = [TrainedProperty(kind="pressure", rate=0.001, members=["out"])]
+    spec.simulation = Simulation(solver="newton")
+    spec.training.steps = 1
+    train(spec, out_dir=tmp_path, quiet=True)
+    rows = history(tmp_path / "history.csv")
+    plan = TaskPlan(spec, steps=1)
+
+    # Each sample solved on its own, cost and forward difference by hand.
+    net = Network.from_spec(spec)
+    weights = weight_set(net, spec.train)
+    w0 = weights.initial()
+    dw = perturbations(w0, spec.training.fd_step)
+
+    def cost(w, objective):
+        volts = solve_steady(
+            net, objective.inputs, spec.simulation, weights.parameters(w)
+        )
+        return (volts[2] - objective.targets["out"]) ** 2
+
+    batch = plan.objectives(0)
+    total = sum(cost(w0, o) for o in batch)
+    assert float(rows[0]["cost"]) == pytest.approx(total, rel=1e-9)
+    grad = (
+        np.array(
+            [
+                sum(cost(w0 + dw[m] * np.eye(len(w0))[m], o) for o in batch) - total
+                for m in range(len(w0))
+            ]
+        )
+        / dw
+    )
+    w1 = np.array([float(rows[1][n]) for n in weights.names])
+    # Newton solves to 1e-11 V, so the forward differences agree closely.
+    assert w1 - w0 == pytest.approx(-spec.train[0].rate * grad, rel=1e-5)
+    assert np.abs(w1 - w0).max() > 1e-6

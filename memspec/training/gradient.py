@@ -94,6 +94,27 @@ def gradient(
     return Evaluation(float(costs[0]), grad, voltages[0])
 
 
+def batch_gradient(
+    problems: list[Problem], w: np.ndarray, method: str, dw: np.ndarray
+) -> Evaluation:
+    """C and dC/dw summed over several objectives (a regression batch).
+
+    The voltages returned are those of the first objective.
+    """
+    parts = [gradient(p, w, method, dw) for p in problems]
+    return Evaluation(
+        sum(e.cost for e in parts),
+        np.sum([e.gradient for e in parts], axis=0),
+        parts[0].voltages,
+    )
+
+
+def batch_evaluate(problems: list[Problem], w: np.ndarray) -> Evaluation:
+    """C summed over several objectives, without its gradient."""
+    parts = [evaluate(p, w) for p in problems]
+    return Evaluation(sum(e.cost for e in parts), None, parts[0].voltages)
+
+
 def _adjoint():
     try:
         return import_module("memspec.training.adjoint")

@@ -30,12 +30,13 @@ from memspec.network import Network
 from memspec.solve.relax import relax
 from memspec.training.gradient import (
     Problem,
+    batch_evaluate,
+    batch_gradient,
     evaluate,
-    gradient,
     perturbations,
 )
 from memspec.training.history import HistoryWriter, columns, read_history
-from memspec.training.optimizer import make_optimizer
+from memspec.training.optimizer import decayed_rates, make_optimizer
 from memspec.training.progress import Reporter, default_reporter
 from memspec.training.task import Objective, TaskPlan
 from memspec.training.weights import WeightSet, trained_spec, weight_set
@@ -163,15 +164,15 @@ def train(
     reporter.start(plan.total, first)
     try:
         for k in range(first, plan.total + 1):
-            objective = plan.objective(k)
-            problem = Problem(
-                backend, spec.simulation, weights, objective.inputs, objective.targets
-            )
+            problems = [
+                Problem(backend, spec.simulation, weights, o.inputs, o.targets)
+                for o in plan.objectives(k)
+            ]
             try:
                 ev = (
-                    gradient(problem, w, method, dw)
+                    batch_gradient(problems, w, method, dw)
                     if k < plan.total
-                    else evaluate(problem, w)
+                    else batch_evaluate(problems, w)
                 )
             except PhysicsError as error:
                 raise PhysicsError(f"at training step {k}, {error}") from error
@@ -193,6 +194,7 @@ def train(
             reporter.update(k, ev.cost)
             if k == plan.total:
                 break
+            optimizer.rates = decayed_rates(weights.rates, spec.training.rate_decay, k)
             w = weights.clip(optimizer.step(w, ev.gradient))
             weights.check_physical(w)
     finally:

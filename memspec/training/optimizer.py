@@ -1,7 +1,8 @@
 """Weight updates. Steepest descent is the published rule; the rest are extras.
 
 Every optimizer takes per-weight learning rates in weight units per unit of
-gradient, and returns the new weights before clipping to bounds.
+gradient, and returns the new weights before clipping to bounds. The rates
+may follow a schedule (`decayed_rates`), set before each step.
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ class Adam(SteepestDescent):
         first = self.first / (1 - self.beta1**self.count)
         second = self.second / (1 - self.beta2**self.count)
         return w - self.rates * first / (np.sqrt(second) + 1e-12)
+
+
+def decayed_rates(rates: np.ndarray, decay: float | None, step: int) -> np.ndarray:
+    """The rates at a step: `rate / (1 + step / decay)`, or fixed for None.
+
+    A rate falling as 1/step is the classical condition (Robbins and Monro,
+    1951) for descent on one random sample per step to converge instead of
+    wandering at a noise floor set by the rate; `decay` is the step count
+    over which the rate halves.
+    """
+    if decay is None:
+        return rates
+    return rates / (1 + step / decay)
 
 
 def make_optimizer(training: Training, rates: np.ndarray) -> SteepestDescent:

@@ -6,7 +6,9 @@
 - regression (PHYSICS.md): each step draws one sample from a seeded set of
   N_train data voltages in `input_range`, with the bias node at its voltage
   and ground at 0 V, and wants `slope * V_in + intercept` at the output. The
-  test cost sums the cost over N_test evenly spaced data voltages.
+  test cost sums the cost over N_test evenly spaced data voltages. With
+  `batch = B > 1` a step sums the cost of B distinct samples instead (a
+  mini-batch), and `batch = N_train` takes every sample at every step.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from memspec.errors import TrainingError
 from memspec.models import Mapping, Regression, Schedule, Spec
 
 
@@ -38,7 +41,7 @@ class TaskPlan:
         if isinstance(task, Regression):
             rng = np.random.default_rng(task.seed)
             self.samples = rng.uniform(*task.input_range, size=task.n_train)
-            self.draws = rng.integers(task.n_train, size=self.total + 1)
+            self.draws = _draws(rng, task.n_train, task.batch, self.total + 1)
 
     @property
     def n_stages(self) -> int:
@@ -54,13 +57,18 @@ class TaskPlan:
         return min(int(np.searchsorted(bounds, step, side="right")), n - 1)
 
     def objective(self, step: int) -> Objective:
+        """The objective of a step; for a regression batch, its first sample."""
+        return self.objectives(step)[0]
+
+    def objectives(self, step: int) -> list[Objective]:
+        """The objectives whose costs a step sums: one, or a regression batch."""
         task = self.task
         if isinstance(task, Mapping):
-            return Objective(task.inputs, task.targets)
+            return [Objective(task.inputs, task.targets)]
         if isinstance(task, Schedule):
             stage = task.stages[self.stage(step)]
-            return Objective(stage.inputs, stage.targets)
-        return self._sample(task, float(self.samples[self.draws[step]]))
+            return [Objective(stage.inputs, stage.targets)]
+        return [self._sample(task, float(self.samples[i])) for i in self.draws[step]]
 
     def test_due(self, step: int) -> bool:
         if not isinstance(self.task, Regression):
@@ -93,3 +101,17 @@ class TaskPlan:
             task.ground_node: 0.0,
         }
         return Objective(inputs, {task.output_node: task.slope * v_in + task.intercept})
+
+
+def _draws(rng: np.random.Generator, n_train: int, batch: int, steps: int):
+    """Sample indices (steps, batch) for each step of a regression."""
+    if not 1 <= batch <= n_train:
+        raise TrainingError(
+            f"batch must be between 1 and train_samples ({n_train}), not {batch}"
+        )
+    if batch == 1:
+        # The published scheme; these draws pin every existing regression run.
+        return rng.integers(n_train, size=steps)[:, None]
+    if batch == n_train:
+        return np.tile(np.arange(n_train), (steps, 1))
+    return np.array([rng.choice(n_train, batch, replace=False) for _ in range(steps)])
