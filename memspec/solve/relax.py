@@ -195,19 +195,21 @@ class _Kirchhoff:
     """
 
     def __init__(self, network: Network, g0: np.ndarray):
-        incidence = sp.csr_matrix(network.incidence())
+        incidence = network.incidence()
         self.free = network.free
         self.fixed = network.inputs
-        self.a_free = incidence[self.free]  # (F, E)
-        self.a_fixed = incidence[self.fixed]  # (I, E)
         self.scale = g0 / g0.max(axis=-1, keepdims=True)
         n = len(self.free)
         self.dense = 0 < n <= DENSE_LIMIT
+        # Small networks stay dense: at a few nodes, numpy's overhead per
+        # call, not arithmetic, sets the cost of each Euler step.
+        convert = np.asarray if self.dense else sp.csr_matrix
+        self.a_free = convert(incidence[self.free])  # (F, E)
+        self.a_fixed = convert(incidence[self.fixed])  # (I, E)
         if self.dense:
             # Row f * n + h of `assembly` sums the edges into L[f, h].
-            a = self.a_free.toarray()
-            products = (a[:, None, :] * a[None, :, :]).reshape(n * n, -1)
-            self.assembly = sp.csr_matrix(products)
+            a = self.a_free
+            self.assembly = (a[:, None, :] * a[None, :, :]).reshape(n * n, -1)
 
     def solve(self, ratio: np.ndarray, volts: np.ndarray) -> None:
         """Write the free node voltages into `volts` (B, N) in place."""
