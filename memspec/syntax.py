@@ -319,7 +319,8 @@ def _translate(err: UnexpectedInput, text: str, path: str) -> SpecSyntaxError:
     if isinstance(err, UnexpectedCharacters):
         char = text[err.pos_in_stream]
         span = Span(path, err.line, err.column, err.line, err.column + 1)
-        message = f"unexpected character '{char}'"
+        shown = char if char.isprintable() else f"U+{ord(char):04X}"
+        message = f"unexpected character '{shown}'"
         if not char.isalnum():
             hint = SEPARATE if char == ";" else None
         if err.allowed:

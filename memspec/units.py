@@ -9,6 +9,7 @@ and a value written by `memspec.writer` reads back to the same float.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from functools import lru_cache
 
@@ -78,9 +79,20 @@ def convert(number: str, unit: str | None, target: str) -> float:
     """The decimal text `number` in `unit`, expressed in `target` units.
 
     Raises:
-        UnitError: if pint does not know `unit`, or it is not of the
-            dimension of `target`.
+        UnitError: if pint does not know `unit`, it is not of the dimension
+            of `target`, or the value does not fit in a double.
     """
+    value = _convert(number, unit, target)
+    if not math.isfinite(value) or (value == 0 and Decimal(number) != 0):
+        written = f"{number} {unit}" if unit else number
+        raise UnitError(
+            f"'{written}' does not fit in a floating-point number: SI magnitudes "
+            "run from about 1e-308 to 1e308"
+        )
+    return value
+
+
+def _convert(number: str, unit: str | None, target: str) -> float:
     if not unit:
         if target != "":
             word = dimension_word(target)

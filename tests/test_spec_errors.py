@@ -336,3 +336,22 @@ def test_spec_errors_regression_bias_needs_a_voltage():
         "'bias' needs a node and its voltage, as in 'b at 1 V'"
     )
     assert (caught.value.span.line, caught.value.span.column) == (4, 64)
+
+
+@pytest.mark.parametrize("number", ["1e400", "1e-400"])
+def test_a_value_beyond_double_precision_is_an_error_at_the_value(number):
+    text = MAPPING + f"device {{ length = {number} um }}\n"
+    with pytest.raises(SpecSemanticError) as info:
+        parse(text, "huge.mem")
+    error = info.value
+    assert error.message.startswith(f"'{number} um' does not fit in a floating-point")
+    assert (error.span.line, error.span.column) == (5, 19)
+
+
+@pytest.mark.parametrize(("char", "shown"), [("\u200b", "U+200B"), ("\r", "U+000D")])
+def test_an_invisible_character_is_named_by_its_code_point(char, shown):
+    text = MAPPING.replace("a: input", f"a: input{char}", 1)
+    with pytest.raises(SpecSyntaxError) as info:
+        parse(text, "odd.mem")
+    assert info.value.message.startswith(f"unexpected character '{shown}'")
+    assert (info.value.span.line, info.value.span.column) == (2, 17)
