@@ -106,6 +106,7 @@ def check(spec: Spec, where: Locations | None = None, source: str | None = None)
 
 # Units in which messages quote values, with their size in SI.
 UM, NM, MS, MM = ("um", 1e-6), ("nm", 1e-9), ("ms", 1e-3), ("mM", 1.0)
+BAR = ("bar", 1e5)
 
 
 def _positive(diag, where, model, field: str, what: str, shown=("", 1.0)):
@@ -141,6 +142,9 @@ def _check_values(spec: Spec, where: Locations, diag: Diagnostics):
     for node in spec.nodes:
         what = f"the concentration of '{node.name}'"
         _positive(diag, where, node, "concentration", what, MM)
+        # Node pressures are absolute (1 bar at rest), so they too are positive.
+        what = f"the pressure of '{node.name}'"
+        _positive(diag, where, node, "pressure", what, BAR)
     for edge in spec.edges:
         _positive(diag, where, edge, "length", f"the length of '{edge.name}'", UM)
         what = f"the base radius of '{edge.name}'"

@@ -132,6 +132,11 @@ SEMANTIC = {
         36,
         "the concentration of 'out' must be positive, but it is 0 mM",
     ),
+    "nonpositive_pressure": (
+        6,
+        31,
+        "the pressure of 'out' must be positive, but it is -0.2 bar",
+    ),
     "nonpositive_dt": (20, 10, "the time step dt must be positive, but it is -0.5 ms"),
     "nonpositive_steps": (
         20,
