@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from memspec.backends import Backend, SimulationResult, get_backend
 from memspec.models import Regression, Schedule, Spec
 from memspec.network import Network
+from memspec.parser import load
 
 
 def task_inputs(spec: Spec) -> dict[str, float]:
@@ -26,7 +28,7 @@ def task_inputs(spec: Spec) -> dict[str, float]:
 
 
 def simulate(
-    spec: Spec,
+    spec: Spec | str | Path,
     *,
     backend: str | Backend = "native",
     inputs: Mapping[str, float] | None = None,
@@ -36,13 +38,14 @@ def simulate(
     """Relax the network of `spec` to its steady state.
 
     Args:
-        spec: a parsed spec (`memspec.load`).
+        spec: a parsed spec, or the path of a .mem file to load.
         backend: a backend name or instance.
         inputs: volts per input node, each overriding the task's (`task_inputs`).
         trace: also return the relaxation in time.
         check_routes: also relax and solve directly in numpy, and add notes
             on whether the two routes reach the same state.
     """
+    spec = spec if isinstance(spec, Spec) else load(spec)
     backend = get_backend(backend) if isinstance(backend, str) else backend
     imposed = task_inputs(spec) | dict(inputs or {})
     network = Network.from_spec(spec)

@@ -28,7 +28,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Long lines stay whole when output is piped, so that logs can be grepped.
+console = Console(soft_wrap=True)
 _state = {"debug": False}
 
 Files = Annotated[list[Path], typer.Argument(help="One or more .mem files.")]
@@ -61,10 +62,8 @@ def check(files: Files) -> None:
             print(error.render(), file=sys.stderr)
             failed = True
             continue
-        console.print(
-            f"{path}: ok ({len(spec.nodes)} nodes, {len(spec.edges)} edges, "
-            f"task {spec.task.kind})"
-        )
+        nodes, edges = _count(spec.nodes, "node"), _count(spec.edges, "edge")
+        console.print(f"{path}: ok ({nodes}, {edges}, task {spec.task.kind})")
     if failed:
         raise typer.Exit(1)
 
@@ -120,7 +119,7 @@ def train(
         ),
     ] = None,
     steps: Annotated[
-        int | None, typer.Option("--steps", "-n", help="Number of steps.", min=0)
+        int | None, typer.Option("--steps", "-n", help="Number of steps.", min=1)
     ] = None,
     out: Annotated[
         Path | None,
@@ -196,7 +195,7 @@ def compare(
         typer.Option("--out", "-o", help="Output directory [default: compare/NAME]."),
     ] = None,
     steps: Annotated[
-        int | None, typer.Option("--steps", "-n", help="Number of steps.", min=0)
+        int | None, typer.Option("--steps", "-n", help="Number of steps.", min=1)
     ] = None,
     backend: BackendOption = "native",
 ) -> None:
@@ -273,6 +272,10 @@ def main(argv: list[str] | None = None) -> None:
             raise
         print(error.render(), file=sys.stderr)
         sys.exit(1)
+
+
+def _count(items: list, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def _parse_inputs(items: list[str] | None) -> dict[str, float] | None:
