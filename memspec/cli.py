@@ -240,15 +240,20 @@ def validate(
     ] = "1mV",
     weights: Annotated[
         Path | None,
-        typer.Option("--weights", help="A train output directory: use trained.mem."),
+        typer.Option(
+            "--weights", help="A train output directory of FILE: use its trained.mem."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Relax the spec on several backends; exit 1 if their voltages disagree."""
     from memspec.parser import load
+    from memspec.validation import trained_on
     from memspec.validation import validate as run_validation
 
-    spec = load(weights / "trained.mem" if weights else file)
+    spec = load(file)
+    if weights is not None:
+        spec = trained_on(spec, load(weights / "trained.mem"))
     names = [name.strip() for name in backends.split(",") if name.strip()]
     report = run_validation(spec, names, _volts(tolerance))
     if as_json:
@@ -363,3 +368,7 @@ def _command_line(file, weight, steps, out, backend) -> str:
     if backend != "native":
         parts.append(f"--backend {backend}")
     return " ".join(parts)
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from memspec.backends import get_backend
+from memspec.backends import Backend, get_backend
+from memspec.errors import BackendError, MemspecError
 from memspec.models import Mapping, Regression, Spec
 from memspec.network import Network
 
@@ -106,6 +107,10 @@ def validate(
     spec: Spec, backends: Sequence[str], tolerance: float = 1e-3
 ) -> Validation:
     """Relax `spec` on every backend under each case of its task."""
+    if len(set(backends)) < 2:
+        raise MemspecError("validation compares at least two different backends")
+    if not tolerance > 0:
+        raise MemspecError(f"the tolerance must be positive, not {tolerance:g} V")
     network = Network.from_spec(spec)
     solvers = {name: get_backend(name) for name in backends}
     cases = [
@@ -113,10 +118,40 @@ def validate(
             label,
             inputs,
             {
-                name: solver.simulate(network, inputs, spec.simulation).voltages
+                name: _run(solver, network, inputs, spec, label)
                 for name, solver in solvers.items()
             },
         )
         for label, inputs in task_cases(spec)
     ]
     return Validation(spec.name, tuple(backends), network.node_names, tolerance, cases)
+
+
+def trained_on(spec: Spec, trained: Spec) -> Spec:
+    """`trained` (a run's trained.mem), after checking that it is `spec`'s network.
+
+    Raises:
+        MemspecError: the two specs do not have the same nodes and edges.
+    """
+
+    def graph(s: Spec) -> tuple:
+        nodes = tuple((n.name, n.role) for n in s.nodes)
+        return nodes, tuple((e.name, e.base, e.tip) for e in s.edges)
+
+    if graph(spec) != graph(trained):
+        raise MemspecError(
+            f"the trained weights in {trained.path} are for network "
+            f"'{trained.name}', whose nodes and edges differ from those of "
+            f"'{spec.name}' in {spec.path}"
+        )
+    return trained
+
+
+def _run(backend: Backend, network: Network, inputs, spec: Spec, case: str):
+    try:
+        return backend.simulate(network, inputs, spec.simulation).voltages
+    except BackendError:
+        raise
+    except MemspecError as error:
+        # Say which simulator met the problem; the message stays the model's.
+        raise BackendError(f"{error} ({case})", backend=backend.name) from error

@@ -60,9 +60,10 @@ def test_validate_cli_exits_1_beyond_the_tolerance(run_cli, make_divider, tmp_pa
 def test_validate_cli_reads_trained_weights(run_cli, make_divider, tmp_path):
     trained = make_divider(out={"pressure": 0.9 * BAR})
     (tmp_path / "trained.mem").write_text(dump(trained))
+    (tmp_path / "divider.mem").write_text(dump(make_divider()))
     run = run_cli(
         "validate",
-        "unused.mem",
+        tmp_path / "divider.mem",
         "--weights",
         tmp_path,
         "--backends",
@@ -117,3 +118,43 @@ def test_compile_cli_rejects_an_unknown_target(run_cli, divider_path, tmp_path):
     run = run_cli("compile", divider_path, "--target", "xyce", "-o", tmp_path)
     assert run.code == 1
     assert "unknown netlist target 'xyce'" in run.stderr
+
+
+def test_validate_cli_refuses_weights_trained_on_another_network(
+    run_cli, make_divider, tmp_path
+):
+    (tmp_path / "trained.mem").write_text(dump(make_divider()))
+    other = make_divider()
+    other.edges[1].base, other.edges[1].tip = "low", "out"
+    (tmp_path / "other.mem").write_text(dump(other))
+    run = run_cli("validate", tmp_path / "other.mem", "--weights", tmp_path)
+    assert run.code == 1
+    assert "nodes and edges differ" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--backends", "native"], "at least two different backends"),
+        (["--backends", "native,native"], "at least two different backends"),
+        (["--tolerance=-1mV"], "the tolerance must be positive"),
+    ],
+)
+def test_validate_cli_refuses_a_check_that_compares_nothing(
+    run_cli, divider_path, options, message
+):
+    run = run_cli("validate", divider_path, *options)
+    assert run.code == 1
+    assert message in run.stderr
+
+
+@pytest.mark.ngspice
+def test_validate_names_the_backend_that_meets_a_negative_conductance(
+    run_cli, make_divider, tmp_path
+):
+    path = tmp_path / "invalid.mem"
+    path.write_text(dump(make_divider(out={"pressure": 0.7 * BAR})))
+    run = run_cli("validate", path, "--backends", "ngspice,native")
+    assert run.code == 1
+    assert run.stderr.startswith("error: [ngspice] edge 'bottom' leaves the model")
+    assert "(mapping)" in run.stderr

@@ -1,0 +1,3 @@
+from memspec.cli import main
+
+main()
