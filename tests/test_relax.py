@@ -208,3 +208,13 @@ def test_relax_requires_a_voltage_on_every_input(make_divider):
         relax(net, {"high": 5.0}, SETTINGS)
     with pytest.raises(MemspecError, match="'out'.*not an input"):
         relax(net, {"high": 5.0, "low": 0.0, "out": 1.0}, SETTINGS)
+
+
+def test_relax_notes_a_step_too_coarse_for_an_accurate_trace(make_divider):
+    # tau = L^2 / 12 D: 0.96 ms at 4.5 um, so dt = 0.1 ms is 0.104 tau.
+    short = Network.from_spec(make_divider(top={"length": 4.5e-6}))
+    notes = relax(short, {"high": 5.0, "low": 0.0}, Simulation()).notes
+    assert len(notes) == 1
+    assert "edge 'top' (0.964 ms)" in notes[0] and "about 5.2%" in notes[0]
+    default = Network.from_spec(make_divider())
+    assert relax(default, {"high": 5.0, "low": 0.0}, Simulation()).notes == []
