@@ -5,7 +5,7 @@
 Each experiment is the `memspec` command printed next to it in the document;
 this script runs the same Python API, copies the figures into docs/figures/
 and rewrites each measured table of docs/reproduction.md in place, between
-its `<!-- KEY:begin -->` and `<!-- KEY:end -->` markers. It takes about five
+its `<!-- KEY:begin -->` and `<!-- KEY:end -->` markers. It takes about four
 minutes on one core.
 """
 
