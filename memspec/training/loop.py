@@ -1,7 +1,9 @@
 """The training loop of PHYSICS.md, "Training, as published", and its outputs.
 
-Row k of the history holds the weights after k updates and the cost there;
-the last row (k = steps) is evaluated but not updated from. With an output
+Row k of the history holds the weights after k updates and the cost there
+(for a regression batch, summed over its samples, with the voltages of the
+first); the last row (k = steps) is evaluated but not updated from. Rates
+follow `training.rate_decay` when it is set. With an output
 directory, training writes there:
 
 - `history.csv`, appended and flushed each step (see `history.py`);
