@@ -149,6 +149,9 @@ def test_paper_published_regression_is_the_same_experiment_by_the_papers_scheme(
     )
     assert training.rate_decay is None
     assert (improved.task.batch, improved.training.gradient) == (20, "adjoint")
+    # The published runs start from the default channels; the others narrower.
+    assert published.device.base_radius == 200e-9
+    assert improved.device.base_radius == 100e-9
 
 
 @pytest.mark.parametrize(
