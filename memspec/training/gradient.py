@@ -6,14 +6,12 @@ published"). The published gradient is forward finite differences,
 weight, fixed through training. All M + 1 networks go to the backend in one
 `solve_batch` call; central differences send 2 M + 1.
 
-`gradient = "adjoint"` is delegated to `memspec.training.adjoint`, which
-must provide `gradient(problem: Problem, w: np.ndarray) -> Evaluation`.
+`gradient = "adjoint"` is delegated to `memspec.training.adjoint`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
 
 import numpy as np
 
@@ -75,7 +73,9 @@ def gradient(
 ) -> Evaluation:
     """C(w) and dC/dw by "forward" or "central" differences, or "adjoint"."""
     if method == "adjoint":
-        return _adjoint().gradient(problem, w)
+        from memspec.training import adjoint  # it imports this module
+
+        return adjoint.gradient(problem, w)
     m = len(w)
     steps = np.diag(dw)
     if method == "forward":
@@ -113,15 +113,3 @@ def batch_evaluate(problems: list[Problem], w: np.ndarray) -> Evaluation:
     """C summed over several objectives, without its gradient."""
     parts = [evaluate(p, w) for p in problems]
     return Evaluation(sum(e.cost for e in parts), None, parts[0].voltages)
-
-
-def _adjoint():
-    try:
-        return import_module("memspec.training.adjoint")
-    except ModuleNotFoundError as error:
-        if error.name != "memspec.training.adjoint":
-            raise
-        raise TrainingError(
-            "the adjoint gradient is not part of this installation; use "
-            "gradient = forward or central in the training settings"
-        ) from error

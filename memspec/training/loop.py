@@ -7,10 +7,12 @@ follow `training.rate_decay` when it is set. With an output
 directory, training writes there:
 
 - `history.csv`, appended and flushed each step (see `history.py`);
+- `optimizer.json`, for momentum and Adam only: their running averages
+  before the update of each of the last two steps, written atomically before
+  the step's row, so that whichever row was written last has its state;
 - `result.json` and `trained.mem`, each written atomically at the end.
 
-An interrupted run resumes from the last row of its history.csv. Steepest
-descent resumes exactly; momentum and Adam restart their running averages.
+An interrupted run resumes exactly from the last row of its history.csv.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from memspec.backends.native import NativeBackend
 from memspec.errors import PhysicsError, TrainingError
 from memspec.models import WEIGHT_KINDS, Spec, TrainedProperty
 from memspec.network import Network
+from memspec.parser import load
 from memspec.solve.relax import relax
 from memspec.training.gradient import (
     Problem,
@@ -42,6 +45,8 @@ from memspec.training.optimizer import decayed_rates, make_optimizer
 from memspec.training.progress import Reporter, default_reporter
 from memspec.training.task import Objective, TaskPlan
 from memspec.training.weights import WeightSet, trained_spec, weight_set
+
+OPTIMIZER_STATE = "optimizer.json"
 
 
 @dataclass
@@ -103,7 +108,7 @@ def trained_properties(spec: Spec, weight: str | None = None) -> list[TrainedPro
 
 
 def train(
-    spec: Spec,
+    spec: Spec | str | Path,
     *,
     backend: str | Backend = "native",
     steps: int | None = None,
@@ -116,7 +121,7 @@ def train(
     """Train the network of `spec` on its task.
 
     Args:
-        spec: a parsed spec (`memspec.load`).
+        spec: a parsed spec, or the path of a .mem file to load.
         backend: a backend name or instance that relaxes the networks.
         steps: the number of updates; default from the spec.
         weight: train this kind of property (its `train` block) instead of
@@ -132,11 +137,18 @@ def train(
         PhysicsError: a network left the model's validity range.
     """
     started = time.perf_counter()
+    spec = spec if isinstance(spec, Spec) else load(spec)
     backend = get_backend(backend) if isinstance(backend, str) else backend
+    method = spec.training.gradient
+    if method == "adjoint" and backend.name != "native":
+        raise TrainingError(
+            "the adjoint gradient differentiates the native model; train with "
+            f"the native backend rather than {backend.name}, or use gradient = "
+            "forward or central"
+        )
     network = Network.from_spec(spec)
     weights = weight_set(network, trained_properties(spec, weight))
     plan = TaskPlan(spec, steps)
-    method = spec.training.gradient
     w0 = weights.initial()
     dw = perturbations(w0, spec.training.fd_step)
     outputs = [network.node_names[i] for i in network.indices("output")]
@@ -147,8 +159,8 @@ def train(
     w, first, costs, writer = w0.copy(), 0, [], None
     if resume and out is None:
         raise TrainingError("resuming needs the output directory of the run")
+    snapshots: dict[str, dict] = {}
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
         path = out / "history.csv"
         rows = read_history(path, header) if resume and path.exists() else []
         if rows:
@@ -160,7 +172,14 @@ def train(
                     f"cannot resume: {path} already holds {first} steps, more than "
                     f"the {plan.total} asked for"
                 )
-        writer = HistoryWriter(path, header, append=bool(rows))
+            snapshots = _restore_optimizer(optimizer, out, first)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            writer = HistoryWriter(path, header, append=bool(rows))
+        except OSError as error:
+            raise TrainingError(
+                f"cannot write the run to {out}: {error.strerror or error}"
+            ) from error
 
     reporter = reporter or default_reporter(quiet)
     reporter.start(plan.total, first)
@@ -178,6 +197,11 @@ def train(
                 )
             except PhysicsError as error:
                 raise PhysicsError(f"at training step {k}, {error}") from error
+            if out is not None and optimizer.state():
+                snapshots = {str(k - 1): snapshots.get(str(k - 1), {})} | {
+                    str(k): optimizer.state()
+                }
+                _write_atomic(out / OPTIMIZER_STATE, json.dumps(snapshots))
             if writer is not None and not (costs and k == first):
                 test = (
                     _cost(backend, spec, weights, plan.test_set(), w)
@@ -246,6 +270,21 @@ def _cost(
         voltages = relax(weights.network, inputs, spec.simulation, batch).voltages
         return float(sum(p.cost(v) for p, v in zip(problems, voltages, strict=True)))
     return float(sum(evaluate(p, w).cost for p in problems))
+
+
+def _restore_optimizer(optimizer, out: Path, step: int) -> dict[str, dict]:
+    """Give a resumed momentum or Adam optimizer its state before `step`."""
+    if not optimizer.state():
+        return {}
+    try:
+        snapshots = json.loads((out / OPTIMIZER_STATE).read_text(encoding="utf-8"))
+        optimizer.restore(snapshots[str(step)])
+    except (OSError, ValueError, KeyError) as error:
+        raise TrainingError(
+            f"cannot resume: {out / OPTIMIZER_STATE} does not hold the optimizer's "
+            f"state at step {step}, so momentum or Adam could not continue exactly"
+        ) from error
+    return snapshots
 
 
 def _write_outputs(result: TrainResult, out: Path) -> None:

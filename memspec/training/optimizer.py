@@ -21,6 +21,13 @@ class SteepestDescent:
     def step(self, w: np.ndarray, grad: np.ndarray) -> np.ndarray:
         return w - self.rates * grad
 
+    def state(self) -> dict[str, list[float] | int]:
+        """What the next steps depend on beyond the weights (saved for resume)."""
+        return {}
+
+    def restore(self, state: dict) -> None:
+        """Continue from a `state()` saved earlier."""
+
 
 class Momentum(SteepestDescent):
     """Heavy-ball descent: `v <- mu v + grad`, `w <- w - rate * v`."""
@@ -33,6 +40,12 @@ class Momentum(SteepestDescent):
     def step(self, w: np.ndarray, grad: np.ndarray) -> np.ndarray:
         self.velocity = self.mu * self.velocity + grad
         return w - self.rates * self.velocity
+
+    def state(self) -> dict[str, list[float] | int]:
+        return {"velocity": self.velocity.tolist()}
+
+    def restore(self, state: dict) -> None:
+        self.velocity = np.array(state["velocity"], float)
 
 
 class Adam(SteepestDescent):
@@ -52,6 +65,18 @@ class Adam(SteepestDescent):
         first = self.first / (1 - self.beta1**self.count)
         second = self.second / (1 - self.beta2**self.count)
         return w - self.rates * first / (np.sqrt(second) + 1e-12)
+
+    def state(self) -> dict[str, list[float] | int]:
+        return {
+            "first": self.first.tolist(),
+            "second": self.second.tolist(),
+            "count": self.count,
+        }
+
+    def restore(self, state: dict) -> None:
+        self.first = np.array(state["first"], float)
+        self.second = np.array(state["second"], float)
+        self.count = int(state["count"])
 
 
 def decayed_rates(rates: np.ndarray, decay: float | None, step: int) -> np.ndarray:
