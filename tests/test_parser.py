@@ -209,6 +209,15 @@ def test_units_wrong_dimension_is_located():
     assert caught.value.hint == "write a voltage in units such as V"
 
 
+def test_parser_reads_the_example_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("## The language", 1)[1].split("```\n", 2)[1]
+    spec = parse(example.split("```")[0])
+    assert spec.edge("bottom").length == 12e-6
+    assert spec.train[0].bounds == (0.5, 2.0)
+    assert spec.train[1].members == ["top"]
+
+
 def test_parser_reads_the_example_in_the_language_docs():
     docs = (ROOT / "docs" / "language.md").read_text()
     example = docs.split("```\n", 2)[1].split("```")[0]
