@@ -46,8 +46,7 @@ class SimulationResult:
         return float(self.voltages[self.node_names.index(node)])
 
     def to_json(self) -> dict[str, Any]:
-        notes = {"notes": list(self.notes)} if self.notes else {}
-        return notes | {
+        shape = {
             "backend": self.backend,
             "settled": bool(self.settled),
             "time": float(self.time),
@@ -64,6 +63,8 @@ class SimulationResult:
                 for k, name in enumerate(self.edge_names)
             },
         }
+        # Notes only when there are any, after the fixed shape of the result.
+        return shape | ({"notes": list(self.notes)} if self.notes else {})
 
 
 class Backend(ABC):
