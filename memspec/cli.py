@@ -301,10 +301,13 @@ def _parse_inputs(items: list[str] | None) -> dict[str, float] | None:
 
 
 def _print_simulation(spec, result) -> None:
-    state = "settled" if result.settled else "NOT settled"
-    console.print(
-        f"{spec.name}: {state} after {result.time * 1e3:.4g} ms ({result.backend})"
-    )
+    if spec.simulation.solver == "newton":
+        state = "steady state solved directly (newton)"
+    elif result.settled:
+        state = f"settled after {result.time * 1e3:.4g} ms of relaxation"
+    else:
+        state = f"NOT settled after {result.time * 1e3:.4g} ms of relaxation"
+    console.print(f"{spec.name}: {state} ({result.backend})")
     nodes = Table("node", "role", escape("V [V]"))
     for node in spec.nodes:
         nodes.add_row(node.name, node.role, f"{result.voltage(node.name):.6f}")

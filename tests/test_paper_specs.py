@@ -168,3 +168,19 @@ def test_paper_regression_full_batch_adam_lowers_the_test_cost():
     # Each recorded cost sums all 20 training samples: deterministic descent.
     assert result.costs[-1] < result.costs[0]
     assert result.final_cost < 0.9 * result.initial_cost
+
+
+# The acceptance figures of docs/reproduction.md, on the specs as shipped.
+
+
+@pytest.mark.parametrize("kind", WEIGHT_KINDS)
+def test_paper_mapping_every_weight_type_reaches_relative_cost_1e_4(kind):
+    result = train(load(PAPER / "mapping_9n15e.mem"), weight=kind, quiet=True)
+    assert result.relative_cost <= 1e-4
+
+
+@pytest.mark.slow
+def test_paper_regression_base_radius_cuts_the_test_cost_a_thousandfold():
+    spec = load(PAPER / "regression_10n17e.mem")
+    result = train(spec, weight="base_radius", quiet=True)
+    assert result.relative_cost <= 1e-3
