@@ -1,12 +1,13 @@
 """Run every experiment of docs/reproduction.md and rewrite its tables.
 
-    python benchmarks/reproduce.py [--out runs/paper]
+    python benchmarks/reproduce.py [--out DIR]
 
 Each experiment is the `memspec` command printed next to it in the document;
 this script runs the same Python API, copies the figures into docs/figures/
 and rewrites each measured table of docs/reproduction.md in place, between
-its `<!-- KEY:begin -->` and `<!-- KEY:end -->` markers. It takes about four
-minutes on one core.
+its `<!-- KEY:begin -->` and `<!-- KEY:end -->` markers. The runs go into a
+temporary directory, removed at the end, unless `--out` names one to keep.
+It takes about four minutes on one core.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 from memspec.compare import compare
@@ -103,8 +105,17 @@ def keep(run: Path, prefix: str, names: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "paper")
+    parser.add_argument("--out", type=Path, help="keep the runs here")
     out = parser.parse_args().out
+    if out is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            reproduce(Path(tmp))
+    else:
+        reproduce(out)
+
+
+def reproduce(out: Path) -> None:
+    """Run every experiment into `out` and rewrite the document's tables."""
     FIGURES.mkdir(parents=True, exist_ok=True)
     tables = {
         "divider": divider(out),
