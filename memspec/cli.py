@@ -192,7 +192,9 @@ def compare(
     ] = "pressure,concentration,length,base_radius",
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output directory [default: compare/NAME]."),
+        typer.Option(
+            "--out", "-o", help="Output directory; runs/compare/NAME by default."
+        ),
     ] = None,
     steps: Annotated[
         int | None, typer.Option("--steps", "-n", help="Number of steps.", min=1)
@@ -201,10 +203,11 @@ def compare(
 ) -> None:
     """Train a spec once per weight type; write a cost figure and a table."""
     from memspec.compare import compare as run_comparison
+    from memspec.compare import default_out_dir
     from memspec.parser import load
 
     spec = load(file)
-    out = out or Path("compare") / spec.name
+    out = out or default_out_dir(spec)
     kinds = [w.strip() for w in weights.split(",") if w.strip()]
     comparison = run_comparison(spec, kinds, out, steps=steps, backend=backend)
     print(comparison.to_markdown(), end="")

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from memspec.cli import main
-from memspec.compare import THRESHOLD, steps_to_threshold
+from memspec.compare import OUTPUTS, THRESHOLD, compare, steps_to_threshold
+from memspec.errors import TrainingError
+from memspec.parser import load
 from memspec.plot.history import relative_cost
 from memspec.plot.run import read_history
 
@@ -55,3 +57,60 @@ def test_compare_cli_writes_runs_figure_and_matching_tables(tmp_path):
         else:
             k = list(history.step).index(reached)
             assert relative[k] <= THRESHOLD < relative[:k].min()
+
+
+RETRAIN = Path(__file__).parent.parent / "specs" / "paper" / "divider_retrain.mem"
+
+
+@pytest.mark.parametrize("weights", ["", ",", " , "])
+def test_compare_cli_without_weight_types_is_one_clean_error(
+    run_cli, tmp_path, weights
+):
+    run = run_cli("compare", DIVIDER, "--weights", weights, "--out", tmp_path / "c")
+    assert run.code == 1
+    assert run.stderr.startswith("error: no weight types to compare")
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_compare_checks_every_weight_type_before_training_any(tmp_path):
+    spec = load(RETRAIN)  # it has a `train pressure` block only
+    with pytest.raises(TrainingError, match="no `train length` block"):
+        compare(spec, ["pressure", "length"], tmp_path)
+    assert not (tmp_path / "pressure").exists()
+    with pytest.raises(TrainingError, match="unknown weight type 'volume'"):
+        compare(spec, ["pressure", "volume"], tmp_path)
+    with pytest.raises(TrainingError, match="'pressure' is asked for twice"):
+        compare(spec, ["pressure", "pressure"], tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_failed_rerun_leaves_no_stale_comparison(tmp_path, monkeypatch):
+    for name in OUTPUTS:
+        (tmp_path / name).write_text("an earlier comparison")
+
+    def failing_train(*args, **kwargs):
+        raise TrainingError("the run failed")
+
+    monkeypatch.setattr("memspec.training.train", failing_train)
+    with pytest.raises(TrainingError, match="the run failed"):
+        compare(load(DIVIDER), ["concentration"], tmp_path)
+    assert [name for name in OUTPUTS if (tmp_path / name).exists()] == []
+
+
+def test_compare_cli_writes_under_runs_compare_by_default(
+    run_cli, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    run = run_cli("compare", DIVIDER, "--weights", "concentration", "--steps", "2")
+    assert run.code == 0, run.stderr
+    out = tmp_path / "runs" / "compare" / load(DIVIDER).name
+    table = json.loads((out / "comparison.json").read_text())
+    assert [row["weight"] for row in table["rows"]] == ["concentration"]
+    assert (out / "concentration" / "history.csv").is_file()
+    assert not list(out.glob("*.tmp*"))
+
+
+def test_compare_cli_help_names_the_default_directory(run_cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    run = run_cli("compare", "--help")
+    assert "Output directory; runs/compare/NAME by default." in run.stdout

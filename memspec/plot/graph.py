@@ -27,15 +27,16 @@ def graph_figure(spec: Spec, trained: list[str]) -> Figure:
         graph.add_edge(edge.base, edge.tip, name=edge.name)
     layout = nx.kamada_kawai_layout(nx.Graph(graph))
 
-    node_labels = {}
-    for node in spec.nodes:
-        lines = [node.name]
-        lines += [
+    # Names go inside the circles; trained values beside them, where a
+    # number of any length fits.
+    values = {
+        node.name: "\n".join(
             _value_label(kind, getattr(node, kind))
             for kind in trained
             if kind in NODE_WEIGHTS
-        ]
-        node_labels[node.name] = "\n".join(lines)
+        )
+        for node in spec.nodes
+    }
     edge_labels = {}
     for edge in spec.edges:
         lines = [edge.name]
@@ -59,14 +60,27 @@ def graph_figure(spec: Spec, trained: list[str]) -> Figure:
         node_color=[ROLE_COLOURS[graph.nodes[n]["role"]] for n in graph.nodes],
         edgecolors="black",
     )
-    nx.draw_networkx_labels(graph, layout, node_labels, ax=ax, font_size=8)
+    nx.draw_networkx_labels(graph, layout, ax=ax, font_size=8)
+    for name, text in values.items():
+        if text:
+            ax.annotate(
+                text,
+                layout[name],
+                xytext=(0, -24),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=7,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
+            )
     nx.draw_networkx_edge_labels(
         graph, layout, edge_labels, ax=ax, font_size=7, label_pos=0.5
     )
     for role, colour in ROLE_COLOURS.items():
         ax.scatter([], [], s=120, color=colour, edgecolors="black", label=role)
     ax.margins(0.12)
-    fig.legend(loc="lower right", title="node role")
+    # Outside the axes, so it never covers a node.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="node role")
     ax.set_title(f"{spec.name}: edges point from base to tip")
     ax.set_axis_off()
     return fig

@@ -69,7 +69,13 @@ def weights_figure(history: History) -> Figure:
             ax.plot(history.step, history.weights[f"{kind}:{member}"], label=member)
         ax.set_ylabel(f"{kind.replace('_', ' ')} [{WEIGHT_UNITS[kind][0]}]")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="small", ncols=min(5, len(history.members(kind))))
+        # Beside the axes: with many edges a legend inside hides the lines.
+        ax.legend(
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            ncols=1 + len(history.members(kind)) // 12,
+        )
     axes[-1].set_xlabel("training step")
     fig.suptitle("Trained weights")
     return fig
@@ -85,12 +91,26 @@ def stage_targets(spec: Spec) -> list[dict[str, float]]:
     return []
 
 
+def sample_targets(spec: Spec, history: History) -> np.ndarray:
+    """Regression: the target of the sample each history row's voltage is of.
+
+    The plan's draws are seeded, so rebuilding it for the run's length gives
+    the same samples; a batch's recorded voltage is that of its first sample.
+    """
+    from memspec.training.task import TaskPlan
+
+    plan = TaskPlan(spec, int(history.step[-1]))
+    output = spec.task.output_node
+    return np.array([plan.objective(int(k)).targets[output] for k in history.step])
+
+
 def outputs_figure(history: History, spec: Spec) -> Figure:
-    """Output voltages against step, with each stage's target as a line."""
+    """Output voltages against step, with each stage's (or sample's) target."""
     fig = Figure(figsize=FIGSIZE, layout="constrained")
     ax = fig.add_subplot()
     starts = [*history.stage_starts(), len(history.step)]
     targets = stage_targets(spec)
+    task = spec.task
     for node, volts in history.voltages.items():
         (line,) = ax.plot(history.step, volts, label=f"V({node})")
         for k, wanted in enumerate(targets):
@@ -98,14 +118,27 @@ def outputs_figure(history: History, spec: Spec) -> Figure:
                 continue
             span = history.step[[starts[k], starts[k + 1] - 1]]
             ax.plot(span, [wanted[node]] * 2, "--", color=line.get_color())
+        if isinstance(task, Regression) and node == task.output_node:
+            ax.plot(
+                history.step,
+                sample_targets(spec, history),
+                "x",
+                color=line.get_color(),
+                label="target of that sample",
+            )
     if targets:
         ax.plot([], [], "k--", label="target")
-    if isinstance(spec.task, Regression):
-        ax.set_title("Output at the training sample of each step")
+    if isinstance(task, Regression):
+        which = (
+            "its training sample"
+            if task.batch == 1
+            else f"the first of its {task.batch} training samples"
+        )
+        ax.set_title(f"Output at each step, for {which}")
     else:
         ax.set_title("Outputs during training")
     ax.set_xlabel("training step")
     ax.set_ylabel("voltage [V]")
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    ax.legend(loc="best")
     return fig

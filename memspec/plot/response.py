@@ -6,6 +6,7 @@ can check the plotted data against an independent computation.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,19 @@ def regression_inputs(task: Regression, v_in: float) -> dict[str, float]:
     }
 
 
+def operating_inputs(spec: Spec) -> str:
+    """Words for the inputs the operating points of `task_inputs` are at."""
+    inputs = task_inputs(spec)
+    volts = ", ".join(f"V({node}) = {v:g} V" for node, v in inputs.items())
+    task = spec.task
+    if isinstance(task, Regression):
+        v_in = inputs[task.data_node]
+        return f"operating points at V_in = {v_in:g} V (mid-range): {volts}"
+    if isinstance(task, Schedule):
+        return f"operating points at the last stage's inputs: {volts}"
+    return f"operating points at the task's inputs: {volts}"
+
+
 def relaxation_figure(
     spec: Spec, backend: Backend
 ) -> tuple[Figure, list[SimulationResult]]:
@@ -94,7 +108,8 @@ def relaxation_figure(
     ax.set_ylabel("voltage [V]")
     ax.set_title("Relaxation from g = g0 at the trained weights")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    # Beside the axes: inside, it covers the traces as they settle.
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig, results
 
 
@@ -134,7 +149,9 @@ def characteristic_figure(
 
     ncols = min(5, network.n_edges)
     nrows = -(-network.n_edges // ncols)
-    fig = Figure(figsize=(3.0 * ncols + 1, 2.6 * nrows + 1), layout="constrained")
+    # At least 7 in wide, so the title fits over a single edge's panel.
+    width = max(7.0, 3.0 * ncols + 1)
+    fig = Figure(figsize=(width, 2.6 * nrows + 1.3), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True).ravel()
     for k, name in enumerate(network.edge_names):
         ax = axes[k]
@@ -152,14 +169,20 @@ def characteristic_figure(
             fontsize="medium",
         )
         ax.grid(True, alpha=0.3)
+        if k % ncols == 0:
+            ax.set_ylabel("g_inf [pS]")
+        # The lowest panel of each column carries the dV axis, also where
+        # the last row is incomplete (sharex hides it above the last row).
+        if k + ncols >= network.n_edges:
+            ax.tick_params(labelbottom=True)
+            ax.set_xlabel("dV = V_base - V_tip [V]")
     for ax in axes[network.n_edges :]:
         ax.set_visible(False)
-    for ax in axes[::ncols]:
-        ax.set_ylabel("g_inf [pS]")
-    for ax in axes[(nrows - 1) * ncols :]:
-        ax.set_xlabel("dV = V_base - V_tip [V]")
-    axes[0].legend(fontsize="small")
-    fig.suptitle("Steady-state conductance of each edge at the trained weights")
+    axes[0].legend(fontsize="small", loc="best")
+    fig.suptitle(
+        "Steady-state conductance of each edge at the trained weights\n"
+        + textwrap.fill(operating_inputs(spec), width=int(width * 11))
+    )
     return fig, data
 
 

@@ -62,7 +62,11 @@ class History:
 
 
 def read_history(path: Path) -> History:
-    """Parse `history.csv`; blank cells (test cost not evaluated) become NaN."""
+    """Parse `history.csv`; blank cells (test cost not evaluated) become NaN.
+
+    Raises:
+        MemspecError: the file is empty or is not a history memspec wrote.
+    """
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     if not rows:
@@ -72,16 +76,23 @@ def read_history(path: Path) -> History:
         return np.array([float(r[name]) if r[name] != "" else np.nan for r in rows])
 
     names = list(rows[0])
-    return History(
-        step=column("step").astype(int),
-        stage=np.array([r.get("stage", "") or "0" for r in rows]),
-        cost=column("cost"),
-        test_cost=column("test_cost")
-        if "test_cost" in names
-        else column("cost") * np.nan,
-        weights={c: column(c) for c in names if c.split(":", 1)[0] in WEIGHT_KINDS},
-        voltages={c[2:]: column(c) for c in names if c.startswith("V:")},
-    )
+    try:
+        return History(
+            step=column("step").astype(int),
+            stage=np.array([r.get("stage", "") or "0" for r in rows]),
+            cost=column("cost"),
+            test_cost=column("test_cost")
+            if "test_cost" in names
+            else column("cost") * np.nan,
+            weights={c: column(c) for c in names if c.split(":", 1)[0] in WEIGHT_KINDS},
+            voltages={c[2:]: column(c) for c in names if c.startswith("V:")},
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        # KeyError: a column is missing; TypeError: a row is short;
+        # ValueError: a cell is not a number.
+        raise MemspecError(
+            f"{path} is not a training history memspec can read ({error!r})"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -97,23 +108,46 @@ class Run:
 
 
 def load_run(directory: str | Path) -> Run:
-    """Read a training output directory written by `memspec train`."""
+    """Read a training output directory written by `memspec train`.
+
+    Raises:
+        MemspecError: the directory is not a finished run (missing files,
+            an interrupted run) or one of its files cannot be read.
+    """
     from memspec.parser import load
 
     directory = Path(directory)
+    history = directory / "history.csv"
+    if not history.is_file():
+        raise MemspecError(
+            f"{directory} is not a training output directory: it has no history.csv"
+        )
     missing = [
         name
-        for name in ("history.csv", "result.json", "trained.mem")
+        for name in ("result.json", "trained.mem")
         if not (directory / name).is_file()
     ]
     if missing:
+        # `train` writes these two only after its last step.
         raise MemspecError(
-            f"{directory} is not a training output directory: "
-            f"{', '.join(missing)} missing"
+            f"{directory} looks like an interrupted run: it has history.csv but "
+            f"no {' or '.join(missing)}; finish it with `memspec train SPEC "
+            f"--out {directory} --resume` (the spec and options it was started "
+            "with), then plot it"
         )
     return Run(
         directory=directory,
-        history=read_history(directory / "history.csv"),
-        result=json.loads((directory / "result.json").read_text()),
+        history=read_history(history),
+        result=_read_result(directory / "result.json"),
         spec=load(directory / "trained.mem"),
     )
+
+
+def _read_result(path: Path) -> dict[str, Any]:
+    try:
+        result = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise MemspecError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(result, dict):
+        raise MemspecError(f"{path} does not hold a training result object")
+    return result
