@@ -123,7 +123,7 @@ def train(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output directory [default: runs/NAME]."),
+        typer.Option("--out", "-o", help="Output directory; runs/NAME by default."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
     backend: BackendOption = "native",
@@ -220,9 +220,9 @@ def compile_(
     target: Annotated[
         str, typer.Option("--target", "-t", help="ngspice or ahkab.")
     ] = "ngspice",
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Output directory [netlists].")
-    ] = Path("netlists"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
+        "netlists"
+    ),
 ) -> None:
     """Write the spec as a netlist the simulator runs unchanged."""
     from memspec.netlist import compile_spec
