@@ -2,7 +2,7 @@
 
     python benchmarks/side_runs.py [GROUP ...]
 
-GROUP is any of mapping, floor, regression, published (default: all). Each
+GROUP is any of mapping, floor, regression, fit, published (default: all). Each
 run is a spec of specs/paper/ changed in memory (`model_copy(update=...)`)
 and trained with `memspec.train`; the script prints one table row per run.
 It takes about four minutes on one core and writes only into a temporary
@@ -19,10 +19,17 @@ from pathlib import Path
 
 import numpy as np
 from paper_graphs import GRAPHS, random_graph
+from scipy.optimize import least_squares
 
 import memspec
+from memspec.backends import get_backend
 from memspec.errors import MemspecError
 from memspec.models import Edge, Spec
+from memspec.network import Network
+from memspec.training.gradient import Problem
+from memspec.training.loop import trained_properties
+from memspec.training.task import TaskPlan
+from memspec.training.weights import weight_set
 
 PAPER = Path(__file__).parent.parent / "specs" / "paper"
 
@@ -53,7 +60,7 @@ def mapping_on_seed(seed: int) -> Spec:
     return spec.model_copy(update={"edges": edges})
 
 
-def run(label: str, spec: Spec, out: Path | None = None) -> None:
+def run(label: str, spec: Spec, out: Path | None = None):
     """Train `spec` and print one row: costs, or the error that stopped it."""
     started = time.perf_counter()
     try:
@@ -62,12 +69,13 @@ def run(label: str, spec: Spec, out: Path | None = None) -> None:
         first = str(error).splitlines()[0]
         seconds = time.perf_counter() - started
         print(f"| {label} | - | - | stopped: {first} | {seconds:.0f} |")
-        return
+        return None
     print(
         f"| {label} | {result.steps} | {result.initial_cost:.3g} "
         f"| {result.relative_cost:.3g} | {result.seconds:.0f} |",
         flush=True,
     )
+    return result
 
 
 def header(title: str) -> None:
@@ -115,8 +123,8 @@ def regression() -> None:
     header("Regression, full-batch Adam on base radius (200 steps)")
     plain = memspec.load(PAPER / "regression_10n17e.mem")
     flipped = memspec.load(PAPER / "regression_10n17e_flipped.mem")
-    for start in (200e-9, 400e-9):
-        run(f"plain, {start * 1e9:.0f} nm start", with_device(plain, base_radius=start))
+    trained = run("plain, 200 nm start", with_device(plain, base_radius=200e-9))
+    run("plain, 400 nm start", with_device(plain, base_radius=400e-9))
     run("flipped, 200 nm start", with_device(flipped, base_radius=200e-9))
     for name, spec in (("plain", plain), ("flipped", flipped)):
         old = with_train(
@@ -134,6 +142,72 @@ def regression() -> None:
         task = plain.task.model_copy(update={"bias_voltage": volts})
         spec = with_device(plain, base_radius=200e-9).model_copy(update={"task": task})
         run(f"plain, 200 nm start, bias {volts} V", spec)
+    task = plain.task
+    grid = np.linspace(*task.input_range, task.n_test)
+    error = [
+        memspec.simulate(trained.spec, inputs={task.data_node: x}).voltage(
+            task.output_node
+        )
+        - (task.slope * x + task.intercept)
+        for x in grid
+    ]
+    print(
+        "\nplain, 200 nm start, trained: V_out - target over the test inputs "
+        + ", ".join(f"{e * 1e3:+.1f}" for e in error)
+        + " mV"
+    )
+
+
+def fit() -> None:
+    """Bounded least squares of the 20 training samples, and the Jacobian."""
+    spec = with_device(
+        memspec.load(PAPER / "regression_10n17e.mem"), base_radius=200e-9
+    )
+    spec = with_train(spec, "base_radius", bounds=(60, 1000))
+    backend = get_backend("native")
+    weights = weight_set(Network.from_spec(spec), trained_properties(spec))
+    plan = TaskPlan(spec)
+    output = spec.task.output_node
+    out = weights.network.node_index(output)
+
+    def residuals(w: np.ndarray, objectives) -> np.ndarray:
+        """V_out - target per objective, for weight vectors (B, M): (B, K)."""
+        columns = []
+        for o in objectives:
+            problem = Problem(backend, spec.simulation, weights, o.inputs, o.targets)
+            columns.append(problem.solve(w)[:, out] - o.targets[output])
+        return np.stack(columns, axis=-1)
+
+    def jacobian(w: np.ndarray, objectives) -> np.ndarray:
+        step = weights.initial() * spec.training.fd_step
+        shifted = w[None] + np.diag(step)
+        r = residuals(np.vstack([w[None], shifted]), objectives)
+        return ((r[1:] - r[0]) / step[:, None]).T
+
+    train_set, test_set = plan.objectives(0), plan.test_set()
+    w0 = weights.initial()
+    singular = np.linalg.svd(jacobian(w0, train_set), compute_uv=False)
+    print(
+        f"\nJacobian dV_out/dRb at 200 nm, {len(train_set)} x {len(w0)}: singular "
+        f"values {singular.max():.2g} .. {singular.min():.2g} V/nm"
+    )
+    lower = np.array([w.lower for w in weights.weights])
+    upper = np.array([w.upper for w in weights.weights])
+    started = time.perf_counter()
+    solution = least_squares(
+        lambda w: residuals(w[None], train_set)[0],
+        w0,
+        jac=lambda w: jacobian(w, train_set),
+        bounds=(lower, upper),
+        method="trf",
+    )
+    before = np.sum(residuals(w0[None], test_set) ** 2)
+    after = np.sum(residuals(solution.x[None], test_set) ** 2)
+    print(
+        f"least squares from 200 nm within 60 .. 1000 nm: test cost {before:.3g} -> "
+        f"{after:.3g} V^2, relative {after / before:.2g} "
+        f"({solution.nfev} evaluations, {time.perf_counter() - started:.0f} s)"
+    )
 
 
 def published(tmp: Path) -> None:
@@ -163,13 +237,14 @@ def test_costs(history: Path) -> np.ndarray:
 
 
 def main() -> None:
-    groups = sys.argv[1:] or ["mapping", "floor", "regression", "published"]
+    groups = sys.argv[1:] or ["mapping", "floor", "regression", "fit", "published"]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         runs = {
             "mapping": mapping,
             "floor": floor,
             "regression": regression,
+            "fit": fit,
             "published": lambda: published(Path(tmp)),
         }
         for group in groups:
