@@ -2,10 +2,10 @@
 
     python benchmarks/side_runs.py [GROUP ...]
 
-GROUP is any of mapping, floor, regression, fit, published (default: all). Each
+GROUP is any of solver, mapping, floor, regression, fit, published (default: all). Each
 run is a spec of specs/paper/ changed in memory (`model_copy(update=...)`)
 and trained with `memspec.train`; the script prints one table row per run.
-It takes about four minutes on one core and writes only into a temporary
+It takes five to six minutes on one core and writes only into a temporary
 directory, removed at the end.
 """
 
@@ -32,6 +32,7 @@ from memspec.training.task import TaskPlan
 from memspec.training.weights import weight_set
 
 PAPER = Path(__file__).parent.parent / "specs" / "paper"
+GROUPS = ("solver", "mapping", "floor", "regression", "fit", "published")
 
 
 def with_train(spec: Spec, kind: str, **update) -> Spec:
@@ -82,6 +83,29 @@ def header(title: str) -> None:
     print(f"\n{title}\n")
     print("| run | steps | initial cost [V^2] | relative cost | seconds |")
     print("|---|---:|---:|---:|---:|")
+
+
+def solver() -> None:
+    """Newton against the relaxation on the untrained mapping and regression."""
+    print("\nsolver = newton against relax (untrained, task inputs)\n")
+    for name in ("mapping_9n15e", "regression_10n17e"):
+        spec = memspec.load(PAPER / f"{name}.mem")
+        volts, seconds = {}, {}
+        for method in ("relax", "newton"):
+            settings = spec.simulation.model_copy(update={"solver": method})
+            started = time.perf_counter()
+            for _ in range(5):
+                result = memspec.simulate(
+                    spec.model_copy(update={"simulation": settings})
+                )
+            seconds[method] = (time.perf_counter() - started) / 5
+            volts[method] = result.voltages
+        gap = np.abs(volts["relax"] - volts["newton"]).max()
+        print(
+            f"{name}: largest node voltage difference {gap:.2g} V; "
+            f"relax {seconds['relax'] * 1e3:.1f} ms, newton "
+            f"{seconds['newton'] * 1e3:.1f} ms per solve"
+        )
 
 
 def mapping() -> None:
@@ -237,10 +261,18 @@ def test_costs(history: Path) -> np.ndarray:
 
 
 def main() -> None:
-    groups = sys.argv[1:] or ["mapping", "floor", "regression", "fit", "published"]
+    groups = sys.argv[1:] or [
+        "solver",
+        "mapping",
+        "floor",
+        "regression",
+        "fit",
+        "published",
+    ]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         runs = {
+            "solver": solver,
             "mapping": mapping,
             "floor": floor,
             "regression": regression,
