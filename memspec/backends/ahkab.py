@@ -48,6 +48,7 @@ from memspec.models import Simulation
 from memspec.netlist.ahkab import SCALE, labels, write_netlist
 from memspec.network import Network, Parameters
 from memspec.physics import steady_ratio
+from memspec.solve.relax import check_step
 
 NAME = "ahkab"
 
@@ -100,7 +101,7 @@ class AhkabBackend(Backend):
         p = _single(parameters or network.parameters)
         _check_network(network, inputs)
         model = _Model(network, inputs, p)
-        _check_step(network, model, settings)
+        check_step(network, model.channels, settings, backend=NAME)
 
         with _Run(self.timeout, self.workdir) as run:
             g = model.g0.copy()
@@ -342,18 +343,6 @@ def _check_network(network: Network, inputs: Mapping[str, float]) -> None:
         raise MemspecError(
             f"node(s) {', '.join(floating)} are not connected to any input, so "
             "their voltage is undefined"
-        )
-
-
-def _check_step(network: Network, model: _Model, settings: Simulation) -> None:
-    # Beyond dt = tau an explicit Euler step overshoots g_inf (PHYSICS.md).
-    if settings.dt > model.tau.min():
-        edge = network.edge_names[int(np.argmin(model.tau))]
-        raise ConvergenceError(
-            f"the time step dt = {settings.dt * 1e3:g} ms is longer than the time "
-            f"constant {model.tau.min() * 1e3:.3g} ms of edge '{edge}'; explicit "
-            "Euler would overshoot, so choose a shorter dt",
-            backend=NAME,
         )
 
 

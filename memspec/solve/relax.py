@@ -100,7 +100,7 @@ def relax(
     size = int(np.prod(batch))
     flat = _flatten(p, size)
     channels = Channels.from_device(network.device, flat.length, flat.base_radius)
-    _check_step(network, channels, settings)
+    check_step(network, channels, settings)
 
     imposed = input_voltages(network, inputs)
     volts = np.zeros((size, network.n_nodes))
@@ -280,7 +280,13 @@ def _step_notes(
     ]
 
 
-def _check_step(network: Network, channels: Channels, settings: Simulation) -> None:
+def check_step(
+    network: Network,
+    channels: Channels,
+    settings: Simulation,
+    backend: str = "native",
+) -> None:
+    """Refuse an Euler step longer than the shortest time constant."""
     # Beyond dt = tau an Euler step overshoots g_inf; the paper's scheme
     # assumes dt well below every time constant.
     tau = channels.time_constant
@@ -290,7 +296,7 @@ def _check_step(network: Network, channels: Channels, settings: Simulation) -> N
             f"the time step dt = {settings.dt * 1e3:g} ms is longer than the time "
             f"constant {tau.min() * 1e3:.3g} ms of edge '{edge}'; explicit Euler "
             "would overshoot, so choose a shorter dt",
-            backend="native",
+            backend=backend,
         )
 
 
