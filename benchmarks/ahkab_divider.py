@@ -4,30 +4,21 @@ Run: python benchmarks/ahkab_divider.py
 """
 
 import time
+from pathlib import Path
 from statistics import median
 
 from memspec.backends.ahkab import AhkabBackend
-from memspec.models import Edge, Mapping, Node, Simulation, Spec
+from memspec.models import Simulation
 from memspec.network import Network
+from memspec.parser import load
+
+ROOT = Path(__file__).resolve().parents[1]
 
 INPUTS = {"high": 5.0, "low": 0.0}
 
 
 def divider() -> Network:
-    spec = Spec(
-        name="divider",
-        nodes=[
-            Node(name="high", role="input"),
-            Node(name="low", role="input"),
-            Node(name="out", role="output"),
-        ],
-        edges=[
-            Edge(name="top", base="high", tip="out"),
-            Edge(name="bottom", base="out", tip="low"),
-        ],
-        task=Mapping(inputs=INPUTS, targets={"out": 4.0}),
-    )
-    return Network.from_spec(spec)
+    return Network.from_spec(load(ROOT / "specs" / "voltage_divider.mem"))
 
 
 def seconds(run, repeats: int) -> float:

@@ -78,3 +78,17 @@ def run_cli(capsys) -> Callable[..., CliRun]:
         return CliRun(code, out, err)
 
     return run
+
+
+class InterruptingReporter:
+    """A progress reporter that stops training at step 2, as Ctrl-C would."""
+
+    def start(self, total, done):
+        pass
+
+    def update(self, step, cost):
+        if step == 2:
+            raise KeyboardInterrupt
+
+    def close(self):
+        pass

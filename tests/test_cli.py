@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import InterruptingReporter
 
 import memspec
 from memspec.models import WEIGHT_KINDS
@@ -89,18 +90,7 @@ def test_cli_train_divider_reaches_four_volts(run_cli, tmp_path, kind):
 def test_cli_train_interrupt_says_how_to_resume(run_cli, tmp_path, monkeypatch):
     import memspec.training.loop as loop
 
-    class Interrupting:
-        def start(self, total, done):
-            pass
-
-        def update(self, step, cost):
-            if step == 2:
-                raise KeyboardInterrupt
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(loop, "default_reporter", lambda quiet: Interrupting())
+    monkeypatch.setattr(loop, "default_reporter", lambda quiet: InterruptingReporter())
     run = run_cli("train", DIVIDER, "--out", tmp_path, "--steps", "4")
     assert run.code == 130
     assert f"memspec train {DIVIDER} --out {tmp_path} --steps 4 --resume" in run.stderr

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import InterruptingReporter
 
 from memspec.backends.native import NativeBackend
 from memspec.errors import TrainingError
@@ -301,20 +302,9 @@ def test_train_resume_refuses_a_history_of_other_weights(make_divider, tmp_path)
 
 
 def test_train_interrupt_leaves_whole_rows(make_divider, tmp_path):
-    class Interrupting:
-        def start(self, total, done):
-            pass
-
-        def update(self, step, cost):
-            if step == 2:
-                raise KeyboardInterrupt
-
-        def close(self):
-            pass
-
     spec = ohmic_divider(make_divider, training=Training(steps=5))
     with pytest.raises(KeyboardInterrupt):
-        train(spec, out_dir=tmp_path, reporter=Interrupting())
+        train(spec, out_dir=tmp_path, reporter=InterruptingReporter())
     rows = history(tmp_path / "history.csv")
     assert [r["step"] for r in rows] == ["0", "1", "2"]
     result = train(spec, out_dir=tmp_path, resume=True, quiet=True)
